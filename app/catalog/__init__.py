@@ -1,0 +1,1 @@
+"""Reads and validates agreements/ into domain objects."""

@@ -1,0 +1,162 @@
+"""The agreement file schema: what a file in agreements/ may contain.
+
+Validated with pydantic; every model forbids unknown keys so that a typo in a
+field name is an error, not a silently ignored rule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from app.domain.agreement import Activity, Confidence, RuleKind, TimingKind
+from app.domain.periods import PeriodKind
+
+StateCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+PartyId = Annotated[str, Field(pattern=r"^[A-Za-z0-9+_-]{2,40}$")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SourceModel(Strict):
+    document: str = Field(min_length=1)
+    paragraph: str | None = None
+    confidence: Confidence
+    note: str | None = None
+
+
+class Titles(Strict):
+    en: str = Field(min_length=1)
+    ru: str = Field(min_length=1)
+
+
+class StatusModel(Strict):
+    in_force_from: dt.date
+    terminated_on: dt.date | None = None
+    source: SourceModel
+
+    @model_validator(mode="after")
+    def _ordered(self) -> StatusModel:
+        if self.terminated_on and self.terminated_on <= self.in_force_from:
+            raise ValueError("terminated_on must be after in_force_from")
+        return self
+
+
+class SuspensionModel(Strict):
+    start: dt.date
+    end: dt.date | None = None
+    toward: list[StateCode] | None = None
+    source: SourceModel
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SuspensionModel:
+        if self.end and self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
+
+
+class PartyBlock(Strict):
+    states: list[StateCode] = Field(min_length=1)
+    joined_on: dt.date | None = None
+    withdrew_on: dt.date | None = None
+    suspensions: list[SuspensionModel] = []
+    source: SourceModel | None = None
+    note: str | None = None
+
+
+class MemberModel(Strict):
+    state: StateCode
+    start: dt.date
+    end: dt.date | None = None
+
+
+class GroupModel(Strict):
+    id: PartyId
+    name: Titles
+    shares_quota: bool
+    members: list[MemberModel] = Field(min_length=1)
+    source: SourceModel
+
+
+class PeriodModel(Strict):
+    kind: PeriodKind = PeriodKind.CALENDAR_YEAR
+    start: str | None = Field(default=None, description="MM-DD, for a treaty year")
+
+    @field_validator("start")
+    @classmethod
+    def _month_day(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^\d{2}-\d{2}$", value):
+            raise ValueError("start must be MM-DD, e.g. 03-16")
+        return value
+
+    @model_validator(mode="after")
+    def _start_for_treaty_year(self) -> PeriodModel:
+        if (self.kind is PeriodKind.TREATY_YEAR) != (self.start is not None):
+            raise ValueError("a treaty_year period needs start (MM-DD); other kinds take none")
+        return self
+
+
+class RefModel(Strict):
+    rule: str
+    side: str = Field(default="receiving", pattern=r"^(receiving|inspecting)$")
+
+
+class LimitModel(Strict):
+    constant: int | None = Field(default=None, ge=0)
+    formula: str | None = None
+    share: dict[str, str | RefModel] | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> LimitModel:
+        if self.constant is not None and (self.formula is not None or self.share is not None):
+            raise ValueError("a limit is either constant, or a formula (with share for another rule's limit)")
+        if self.constant is None and self.formula is None:
+            raise ValueError("a limit needs constant or formula")
+        if self.share is not None and not self.share:
+            raise ValueError("share names at least one rule")
+        return self
+
+
+class QuotaRuleModel(Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_.-]{0,79}$")
+    activity: Activity
+    counts: list[Activity] | None = None
+    kind: RuleKind
+    period: PeriodKind | PeriodModel = PeriodKind.CALENDAR_YEAR
+    limit: LimitModel
+    party_limits: dict[PartyId, LimitModel] = {}
+    description: str = ""
+    source: SourceModel
+
+
+class TimingRuleModel(Strict):
+    activity: Activity
+    kind: TimingKind
+    value: int = Field(ge=0)
+    source: SourceModel
+
+
+class ProvisionModel(Strict):
+    """A rule kept for reference that csbm does not count (e.g. force majeure)."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_.-]{0,79}$")
+    text: str = Field(min_length=1)
+    source: SourceModel
+
+
+class AgreementFile(Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9-]{0,39}$")
+    title: Titles
+    legal_basis: str = Field(min_length=1)
+    status: StatusModel
+    parties: list[PartyBlock] = Field(min_length=1)
+    groups: list[GroupModel] = []
+    quota_rules: list[QuotaRuleModel] = []
+    timing_rules: list[TimingRuleModel] = []
+    provisions: list[ProvisionModel] = []
+    notes: str | None = None

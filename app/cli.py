@@ -1,0 +1,534 @@
+"""The ``csbm`` command line (SEMANTICS section 6).
+
+Exit codes: 0 success; 1 bad input, nothing written; 2 usage error;
+3 refused by a quota check, nothing written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from app.catalog.loader import CatalogError, load_directory
+from app.cli_output import check_json, console, errors, print_json, show_check, show_findings, show_quota
+from app.config import Settings
+from app.db.migrate import upgrade
+from app.db.session import make_engine, transaction
+from app.domain.errors import DomainError
+from app.domain.ledger import Declaration
+from app.domain.moments import parse_moment
+from app.services import catalog, demo, ledger
+from app.services.evaluation import evaluate_range, findings_of, party_has_state, quota_rows
+from app.services.ledger_csv import EntryContext, LedgerFileError, parse_entry
+from app.services.states import known_states
+
+EXIT_BAD_INPUT, EXIT_USAGE, EXIT_REFUSED = 1, 2, 3
+
+app = typer.Typer(
+    help="csbm: compliance tracker for confidence- and security-building measures.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+db_app = typer.Typer(help="The database.", no_args_is_help=True)
+agreements_app = typer.Typer(help="Agreements: load, list, validate.", no_args_is_help=True)
+ledger_app = typer.Typer(help="The ledger of inspections, visits and flights.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(agreements_app, name="agreements")
+app.add_typer(ledger_app, name="ledger")
+
+DatabaseUrl = Annotated[
+    str | None, typer.Option("--database-url", help="SQLAlchemy URL; default CSBM_DATABASE_URL or var/csbm.sqlite3")
+]
+User = Annotated[str | None, typer.Option("--user", help="Who records this; default CSBM_USER or the OS user")]
+Json = Annotated[bool, typer.Option("--json", help="Print the documented JSON shape")]
+AsOf = Annotated[str | None, typer.Option("--as-of", help="Replay as recorded at this ISO datetime")]
+
+
+def _settings(database_url: str | None = None, user: str | None = None) -> Settings:
+    settings = Settings()
+    if database_url:
+        settings.database_url = database_url
+    if user:
+        settings.user = user
+    return settings
+
+
+def _engine(database_url: str | None) -> Engine:
+    return make_engine(_settings(database_url).resolved_database_url())
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
+    errors.print(message, markup=False, highlight=False)
+    raise typer.Exit(code)
+
+
+def _as_of(value: str | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = parse_moment(value, field="--as-of")
+    except DomainError as exc:
+        _fail(str(exc), EXIT_USAGE)
+    if isinstance(moment, dt.datetime):
+        return moment
+    # A date means "as recorded by the end of that day".
+    return dt.datetime.combine(moment, dt.time.max, tzinfo=dt.UTC)
+
+
+def _date(value: str | None, option: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        _fail(f"{option}: {value!r} is not an ISO date (YYYY-MM-DD)", EXIT_USAGE)
+
+
+def _database_errors(exc: Exception) -> NoReturn:
+    text = str(exc).splitlines()[0]
+    if "no such table" in text or "does not exist" in text:
+        _fail(f"the database is not set up: run `csbm db upgrade` first ({text})")
+    _fail(f"database error: {text}")
+
+
+# ---- db ---------------------------------------------------------------------
+
+
+@db_app.command("upgrade")
+def db_upgrade(database_url: DatabaseUrl = None) -> None:
+    """Apply the migrations."""
+    engine = _engine(database_url)
+    upgrade(engine)
+    console.print(f"Database at {engine.url.render_as_string(hide_password=True)} is up to date.")
+
+
+# ---- agreements -------------------------------------------------------------
+
+
+@agreements_app.command("load")
+def agreements_load(
+    directory: Annotated[
+        Path | None, typer.Argument(help="Folder of agreement files; default: the shipped ones")
+    ] = None,
+    database_url: DatabaseUrl = None,
+    user: User = None,
+    json_out: Json = False,
+) -> None:
+    """Validate and load agreements; each changed file becomes a new version."""
+    settings = _settings(database_url, user)
+    try:
+        with transaction(_engine(database_url), write=True) as session:
+            results = catalog.load_agreements(session, directory, at=_now(), by=settings.resolved_user())
+    except CatalogError as exc:
+        _fail(str(exc))
+    except OperationalError as exc:
+        _database_errors(exc)
+    if json_out:
+        print_json(
+            [
+                {"agreement": r.agreement_id, "version": r.version, "changed": r.changed, "sha256": r.sha256}
+                for r in results
+            ]
+        )
+        return
+    for r in results:
+        state = "loaded as version" if r.changed else "unchanged, version"
+        console.print(f"{r.agreement_id}: {state} {r.version} ({r.sha256[:12]})")
+
+
+@agreements_app.command("validate")
+def agreements_validate(
+    directory: Annotated[Path | None, typer.Argument(help="Folder or file; default: the shipped agreements")] = None,
+) -> None:
+    """Validate agreement files without touching the database."""
+    try:
+        loaded = load_directory(directory or catalog.shipped_agreements())
+    except CatalogError as exc:
+        _fail(str(exc))
+    for item in loaded:
+        console.print(f"{item.filename}: valid ({item.agreement.id}, {len(item.agreement.quota_rules)} quota rules)")
+
+
+@agreements_app.command("list")
+def agreements_list(database_url: DatabaseUrl = None, as_of: AsOf = None, json_out: Json = False) -> None:
+    """List the loaded agreements."""
+    when = _as_of(as_of)
+    try:
+        with transaction(_engine(database_url)) as session:
+            versions = catalog.agreement_versions(session, when)
+            parsed = catalog.agreements_as_of(session, when)
+    except OperationalError as exc:
+        _database_errors(exc)
+    rows = [
+        {
+            "id": v.agreement_id,
+            "title": parsed[v.agreement_id].title_en,
+            "title_ru": parsed[v.agreement_id].title_ru,
+            "version": v.version,
+            "sha256": v.sha256,
+            "loaded_at": v.loaded_at.replace(tzinfo=dt.UTC).isoformat()
+            if v.loaded_at.tzinfo is None
+            else v.loaded_at.isoformat(),
+            "in_force_from": parsed[v.agreement_id].in_force_from.isoformat(),
+            "terminated_on": (t := parsed[v.agreement_id].terminated_on) and t.isoformat(),
+            "parties": len(parsed[v.agreement_id].parties),
+            "quota_rules": [r.id for r in parsed[v.agreement_id].quota_rules],
+        }
+        for v in versions
+    ]
+    if json_out:
+        print_json(rows)
+        return
+    if not rows:
+        console.print("No agreements loaded; run `csbm agreements load`.")
+    for r in rows:
+        ended = f", terminated {r['terminated_on']}" if r["terminated_on"] else ""
+        console.print(
+            f"[bold]{r['id']}[/] v{r['version']}: {r['title']} "
+            f"(in force {r['in_force_from']}{ended}; {r['parties']} parties)"
+        )
+
+
+# ---- ledger -----------------------------------------------------------------
+
+
+def _context(session: Any) -> EntryContext:
+    agreements = catalog.agreements_as_of(session)
+    if not agreements:
+        _fail("no agreements are loaded: run `csbm agreements load` first")
+    return EntryContext(agreements=agreements, states=known_states())
+
+
+@ledger_app.command("import")
+def ledger_import(
+    file: Annotated[Path, typer.Argument(help="Ledger CSV")],
+    database_url: DatabaseUrl = None,
+    user: User = None,
+    json_out: Json = False,
+) -> None:
+    """Import a ledger CSV, all or nothing. Changed rows become new revisions."""
+    settings = _settings(database_url, user)
+    try:
+        with transaction(_engine(database_url), write=True) as session:
+            summary = ledger.import_ledger(session, file, _context(session), at=_now(), by=settings.resolved_user())
+    except LedgerFileError as exc:
+        for message in exc.messages:
+            errors.print(message, markup=False, highlight=False)
+        _fail(f"{file}: nothing was imported ({len(exc.messages)} error(s))")
+    except OperationalError as exc:
+        _database_errors(exc)
+    if json_out:
+        print_json({"created": summary.created, "revised": summary.revised, "unchanged": summary.unchanged})
+    else:
+        console.print(f"{file}: {summary.created} new, {summary.revised} revised, {summary.unchanged} unchanged.")
+
+
+EntryOption = Annotated[str | None, typer.Option()]
+
+
+def _entry_from_options(session: Any, options: dict[str, str | None]) -> Any:
+    values = {k: v or "" for k, v in options.items()}
+    entry, problems = parse_entry(values, _context(session))
+    if entry is None:
+        _fail("\n".join(f"--{column.replace('_', '-')}: {message}" for column, message in problems))
+    return entry
+
+
+@ledger_app.command("add")
+def ledger_add(
+    ref: EntryOption = None,
+    agreement: EntryOption = None,
+    activity: EntryOption = None,
+    inspecting_state: EntryOption = None,
+    receiving_state: EntryOption = None,
+    requested_at: EntryOption = None,
+    replied_at: EntryOption = None,
+    start: EntryOption = None,
+    end: EntryOption = None,
+    status: EntryOption = None,
+    team_size: EntryOption = None,
+    location: EntryOption = None,
+    object: EntryOption = None,
+    notes: EntryOption = None,
+    within_quota: Annotated[
+        bool, typer.Option("--within-quota", help="Refuse (exit 3) if it would go over any limit")
+    ] = False,
+    database_url: DatabaseUrl = None,
+    user: User = None,
+    json_out: Json = False,
+) -> None:
+    """Record one entry (a new revision when the ref exists with other values)."""
+    options = {k: v for k, v in locals().items() if k not in ("within_quota", "database_url", "user", "json_out")}
+    settings = _settings(database_url, user)
+    try:
+        with transaction(_engine(database_url), write=True) as session:
+            entry = _entry_from_options(session, options)
+            agreements = catalog.agreements_as_of(session)
+            outcome = ledger.record_entry(
+                session, entry, agreements, at=_now(), by=settings.resolved_user(), within_quota=within_quota
+            )
+    except ledger.QuotaRefused as exc:
+        if json_out:
+            print_json({"ref": options["ref"], "outcome": "refused", **check_json(exc.result)})
+        for finding in exc.result.over_limit:
+            errors.print(finding.message, markup=False, highlight=False)
+        _fail(f"{options['ref']}: refused by --within-quota; nothing was recorded", EXIT_REFUSED)
+    except IntegrityError:
+        _fail(f"{options['ref']}: recorded by someone else at the same moment; run the command again")
+    except OperationalError as exc:
+        _database_errors(exc)
+    if json_out:
+        print_json({"ref": entry.ref, "outcome": str(outcome)})
+    else:
+        console.print(f"{entry.ref}: {outcome}")
+
+
+@ledger_app.command("export")
+def ledger_export(
+    file: Annotated[Path, typer.Argument(help="Where to write the CSV ('-' for standard output)")],
+    database_url: DatabaseUrl = None,
+    as_of: AsOf = None,
+) -> None:
+    """Export the ledger (as of a time) as CSV in the import format."""
+    when = _as_of(as_of)
+    try:
+        with transaction(_engine(database_url)) as session:
+            if str(file) == "-":
+                count = ledger.export_ledger(session, sys.stdout, as_of=when)
+                return
+            tmp = file.with_name(file.name + ".part")
+            with tmp.open("w", encoding="utf-8", newline="") as stream:
+                count = ledger.export_ledger(session, stream, as_of=when)
+            tmp.replace(file)
+    except OperationalError as exc:
+        _database_errors(exc)
+    errors.print(f"{file}: {count} entries written.")
+
+
+@ledger_app.command("history")
+def ledger_history(
+    ref: Annotated[str, typer.Argument()],
+    database_url: DatabaseUrl = None,
+    json_out: Json = False,
+) -> None:
+    """Every revision of an entry, with who recorded it and when."""
+    try:
+        with transaction(_engine(database_url)) as session:
+            revisions = ledger.entry_history(session, ref)
+    except OperationalError as exc:
+        _database_errors(exc)
+    if not revisions:
+        _fail(f"no entry with ref {ref!r}")
+    rows = [
+        {
+            **r.entry.as_record(),
+            "team_size": r.entry.team_size,
+            "replied_at": r.entry.as_record()["replied_at"] or None,
+            "revision": r.revision,
+            "recorded_at": _utc(r.recorded_at).isoformat(),
+            "recorded_by": r.recorded_by,
+        }
+        for r in revisions
+    ]
+    if json_out:
+        print_json(rows)
+        return
+    previous: dict[str, Any] = {}
+    for row in rows:
+        changed = [
+            k for k, v in row.items() if k not in ("revision", "recorded_at", "recorded_by") and previous.get(k) != v
+        ]
+        what = (
+            "created"
+            if not previous
+            else "changed " + ", ".join(f"{k}: {previous[k]!r} -> {row[k]!r}" for k in changed)
+        )
+        console.print(f"[bold]revision {row['revision']}[/] {row['recorded_at']} by {row['recorded_by']}: {what}")
+        previous = row
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+
+
+# ---- declarations -----------------------------------------------------------
+
+
+@app.command("declare")
+def declare(
+    state: Annotated[str, typer.Argument(help="State code, or a group id such as BY+RU")],
+    year: Annotated[int, typer.Argument()],
+    name: Annotated[str, typer.Argument(help="e.g. units (VD), oov (CFE), passive_quota (Open Skies)")],
+    value: Annotated[int, typer.Argument()],
+    source: Annotated[str, typer.Option("--source", help="Where the figure comes from")] = "",
+    database_url: DatabaseUrl = None,
+    user: User = None,
+    json_out: Json = False,
+) -> None:
+    """Record a declaration that a quota is computed from."""
+    settings = _settings(database_url, user)
+    try:
+        declaration = Declaration(state=state, year=year, name=name, value=value, source=source)
+    except DomainError as exc:
+        _fail(str(exc))
+    try:
+        with transaction(_engine(database_url), write=True) as session:
+            from app.db import repositories as repo
+
+            changed = repo.record_declaration(session, declaration, at=_now(), by=settings.resolved_user())
+    except OperationalError as exc:
+        _database_errors(exc)
+    if json_out:
+        print_json({"state": state, "year": year, "name": name, "value": value, "changed": changed})
+    else:
+        console.print(f"{state} {year} {name} = {value}: {'recorded' if changed else 'unchanged'}")
+
+
+# ---- quota, findings, check -------------------------------------------------
+
+
+@app.command("quota")
+def quota(
+    year: Annotated[int | None, typer.Option("--year", help="Calendar year; default: this year")] = None,
+    agreement: Annotated[str | None, typer.Option("--agreement")] = None,
+    state: Annotated[
+        str | None, typer.Option("--state", help="Only rows where this state receives or inspects")
+    ] = None,
+    as_of: AsOf = None,
+    show_all: Annotated[bool, typer.Option("--all", help="Also show untouched pairwise rows")] = False,
+    database_url: DatabaseUrl = None,
+    json_out: Json = False,
+) -> None:
+    """How much of each quota is used, pending and left, in both directions."""
+    when = _as_of(as_of)
+    the_year = year or (when or _now()).year
+    start, end = dt.date(the_year, 1, 1), dt.date(the_year, 12, 31)
+    try:
+        with transaction(_engine(database_url)) as session:
+            agreements = catalog.agreements_as_of(session, when)
+            _known_agreement(agreements, agreement)
+            evaluations = evaluate_range(session, agreements, start=start, end=end, agreement=agreement, as_of=when)
+    except OperationalError as exc:
+        _database_errors(exc)
+    rows = quota_rows(evaluations, state)
+    if json_out:
+        print_json([r.as_json() for r in rows])
+        return
+    by_id = {ev.agreement.id: ev.agreement for ev in evaluations}
+
+    def concerns(row: Any, side: str) -> bool:
+        party = row.receiving_state if side == "receiving" else row.inspecting_state
+        return state is not None and party_has_state(by_id[row.agreement], party, state)
+
+    show_quota(rows, state=state, show_all=show_all, concerns=concerns)
+
+
+def _known_agreement(agreements: dict[str, Any], agreement: str | None) -> None:
+    if agreement is not None and agreement not in agreements:
+        _fail(
+            f"--agreement: unknown agreement {agreement!r} (known: {', '.join(sorted(agreements)) or 'none loaded'})",
+            EXIT_USAGE,
+        )
+
+
+@app.command("findings")
+def findings(
+    date_from: Annotated[
+        str | None, typer.Option("--from", help="First start date (default: 1 January this year)")
+    ] = None,
+    date_to: Annotated[
+        str | None, typer.Option("--to", help="Last start date (default: 31 December of --from's year)")
+    ] = None,
+    agreement: Annotated[str | None, typer.Option("--agreement")] = None,
+    state: Annotated[str | None, typer.Option("--state")] = None,
+    as_of: AsOf = None,
+    database_url: DatabaseUrl = None,
+    json_out: Json = False,
+) -> None:
+    """List findings about entries that start in a date range."""
+    when = _as_of(as_of)
+    start = _date(date_from, "--from") or dt.date((when or _now()).year, 1, 1)
+    end = _date(date_to, "--to") or dt.date(start.year, 12, 31)
+    if end < start:
+        _fail("--to is before --from", EXIT_USAGE)
+    try:
+        with transaction(_engine(database_url)) as session:
+            agreements = catalog.agreements_as_of(session, when)
+            _known_agreement(agreements, agreement)
+            found = findings_of(
+                evaluate_range(session, agreements, start=start, end=end, agreement=agreement, as_of=when), state
+            )
+    except OperationalError as exc:
+        _database_errors(exc)
+    if json_out:
+        print_json([f.as_json() for f in found])
+    else:
+        show_findings(found)
+
+
+@app.command("check")
+def check(
+    ref: Annotated[str, typer.Option(help="A ref for the proposed entry")] = "PROPOSED",
+    agreement: EntryOption = None,
+    activity: EntryOption = None,
+    inspecting_state: EntryOption = None,
+    receiving_state: EntryOption = None,
+    requested_at: EntryOption = None,
+    replied_at: EntryOption = None,
+    start: EntryOption = None,
+    end: EntryOption = None,
+    status: Annotated[str, typer.Option()] = "requested",
+    team_size: EntryOption = None,
+    location: EntryOption = None,
+    object: EntryOption = None,
+    notes: EntryOption = None,
+    database_url: DatabaseUrl = None,
+    json_out: Json = False,
+) -> None:
+    """What a proposed entry would do to the quotas and which findings it would raise; records nothing."""
+    options = {k: v for k, v in locals().items() if k not in ("database_url", "json_out")}
+    try:
+        with transaction(_engine(database_url)) as session:
+            entry = _entry_from_options(session, options)
+            result = ledger.check_entry(session, entry, catalog.agreements_as_of(session)[entry.agreement])
+    except OperationalError as exc:
+        _database_errors(exc)
+    if json_out:
+        print_json(check_json(result))
+    else:
+        show_check(result)
+
+
+# ---- demo -------------------------------------------------------------------
+
+
+@app.command("demo")
+def demo_command(database_url: DatabaseUrl = None, user: User = None, json_out: Json = False) -> None:
+    """Load the shipped agreements and the illustrative Belarus sample data (idempotent)."""
+    settings = _settings(database_url, user)
+    try:
+        with transaction(_engine(database_url), write=True) as session:
+            summary = demo.load_demo(session, at=_now(), by=settings.resolved_user() or "demo")
+    except OperationalError as exc:
+        _database_errors(exc)
+    if json_out:
+        print_json(summary)
+    else:
+        console.print(
+            f"Sample data (illustrative): {summary['entries_created']} entries new, "
+            f"{summary['entries_revised']} revised, {summary['declarations_recorded']} declarations recorded."
+        )
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,1 @@
+"""Persistence: models, sessions and repositories (the only place rows become domain objects)."""

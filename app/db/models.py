@@ -1,0 +1,110 @@
+"""Tables. The ledger is append-only: an entry is a stable identity plus revisions.
+
+No code path issues an UPDATE or DELETE on ``entry_revisions`` or
+``declaration_revisions``; a correction is a new revision with who and when.
+Moments are kept as canonical ISO text (a date, or a UTC datetime ending in
+Z) because an entry may carry a date only, and that must not turn into a
+made-up midnight; ``start_on``/``end_on`` are real dates for period queries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db.base import Base
+
+
+class AgreementVersion(Base):
+    """Each distinct content of an agreement file, as loaded, with its hash."""
+
+    __tablename__ = "agreement_versions"
+    __table_args__ = (
+        UniqueConstraint("agreement_id", "version"),
+        Index("ix_agreement_versions_agreement_id_loaded_at", "agreement_id", "loaded_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[str] = mapped_column(String(40))
+    version: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(200))
+    content: Mapped[str] = mapped_column(Text)
+    loaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    loaded_by: Mapped[str] = mapped_column(String(120))
+
+
+class LedgerEntryRow(Base):
+    """The stable identity of a ledger entry: its user-given ref."""
+
+    __tablename__ = "ledger_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(String(80), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class EntryRevision(Base):
+    __tablename__ = "entry_revisions"
+    __table_args__ = (
+        UniqueConstraint("entry_id", "revision"),
+        Index("ix_entry_revisions_agreement_start_on", "agreement", "start_on"),
+        Index("ix_entry_revisions_start_on", "start_on"),
+        Index("ix_entry_revisions_entry_id_recorded_at", "entry_id", "recorded_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("ledger_entries.id"))
+    revision: Mapped[int] = mapped_column(Integer)
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    recorded_by: Mapped[str] = mapped_column(String(120))
+    agreement: Mapped[str] = mapped_column(String(40))
+    activity: Mapped[str] = mapped_column(String(40))
+    inspecting_state: Mapped[str] = mapped_column(String(2))
+    receiving_state: Mapped[str] = mapped_column(String(2))
+    requested_iso: Mapped[str] = mapped_column(String(32))
+    replied_iso: Mapped[str | None] = mapped_column(String(32))
+    start_iso: Mapped[str] = mapped_column(String(32))
+    end_iso: Mapped[str] = mapped_column(String(32))
+    start_on: Mapped[dt.date] = mapped_column(Date)
+    end_on: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20))
+    team_size: Mapped[int | None] = mapped_column(Integer)
+    location: Mapped[str] = mapped_column(Text, default="")
+    object: Mapped[str] = mapped_column(String(200), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+
+class DeclarationRow(Base):
+    """The identity of a declared figure: state (or group), year and name."""
+
+    __tablename__ = "declarations"
+    __table_args__ = (UniqueConstraint("state", "year", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    state: Mapped[str] = mapped_column(String(40))
+    year: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(40))
+
+
+class DeclarationRevision(Base):
+    __tablename__ = "declaration_revisions"
+    __table_args__ = (UniqueConstraint("declaration_id", "revision"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    declaration_id: Mapped[int] = mapped_column(ForeignKey("declarations.id"))
+    revision: Mapped[int] = mapped_column(Integer)
+    value: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(Text, default="")
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    recorded_by: Mapped[str] = mapped_column(String(120))
+
+
+class QuotaLock(Base):
+    """One row per agreement, taken FOR UPDATE to serialize ``--within-quota`` writes."""
+
+    __tablename__ = "quota_locks"
+
+    agreement_id: Mapped[str] = mapped_column(String(40), primary_key=True)

@@ -1,0 +1,287 @@
+"""Repositories: all queries live here; rows become domain objects and back.
+
+As-of replay: a revision is visible at time T when it was recorded at or
+before T and no later revision of the same entry was also recorded by T.
+The same NOT EXISTS shape serves "now" (T = None) and the past, and it is
+answered from the (agreement, start_on) and (entry_id, recorded_at) indexes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, func, insert, select
+from sqlalchemy.orm import Session, aliased
+
+from app.db.models import (
+    AgreementVersion,
+    DeclarationRevision,
+    DeclarationRow,
+    EntryRevision,
+    LedgerEntryRow,
+    QuotaLock,
+)
+from app.domain.agreement import Activity
+from app.domain.ledger import Declaration, LedgerEntry, Status
+from app.domain.limits import DeclarationKey
+from app.domain.moments import day_of, format_moment, parse_moment
+
+CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRevision:
+    entry: LedgerEntry
+    revision: int
+    recorded_at: dt.datetime
+    recorded_by: str
+
+
+# ---- agreements -------------------------------------------------------------
+
+
+def agreement_versions(session: Session, as_of: dt.datetime | None = None) -> list[AgreementVersion]:
+    """The latest version of every agreement loaded by ``as_of``."""
+    later = aliased(AgreementVersion)
+    newer = exists().where(
+        later.agreement_id == AgreementVersion.agreement_id, later.version > AgreementVersion.version
+    )
+    query = select(AgreementVersion)
+    if as_of is not None:
+        query = query.where(AgreementVersion.loaded_at <= as_of)
+        newer = newer.where(later.loaded_at <= as_of)
+    return list(session.scalars(query.where(~newer).order_by(AgreementVersion.agreement_id)))
+
+
+def add_agreement_version(
+    session: Session, *, agreement_id: str, sha256: str, filename: str, content: str, at: dt.datetime, by: str
+) -> int:
+    current = session.scalar(
+        select(func.max(AgreementVersion.version)).where(AgreementVersion.agreement_id == agreement_id)
+    )
+    version = (current or 0) + 1
+    session.add(
+        AgreementVersion(
+            agreement_id=agreement_id,
+            version=version,
+            sha256=sha256,
+            filename=filename,
+            content=content,
+            loaded_at=at,
+            loaded_by=by,
+        )
+    )
+    if session.get(QuotaLock, agreement_id) is None:
+        session.add(QuotaLock(agreement_id=agreement_id))
+    session.flush()
+    return version
+
+
+def lock_agreement(session: Session, agreement_id: str) -> None:
+    """Take the agreement's quota lock row FOR UPDATE (a no-op clause on SQLite,
+    where the write transaction's BEGIN IMMEDIATE already holds the database lock)."""
+    session.execute(select(QuotaLock).where(QuotaLock.agreement_id == agreement_id).with_for_update())
+
+
+# ---- ledger -----------------------------------------------------------------
+
+
+def _latest_by(as_of: dt.datetime | None) -> ColumnElement[bool]:
+    later = aliased(EntryRevision)
+    condition = and_(later.entry_id == EntryRevision.entry_id, later.revision > EntryRevision.revision)
+    if as_of is not None:
+        condition = and_(condition, later.recorded_at <= as_of)
+    return ~exists().where(condition)
+
+
+def _visible(query: Any, as_of: dt.datetime | None) -> Any:
+    if as_of is not None:
+        query = query.where(EntryRevision.recorded_at <= as_of)
+    return query.where(_latest_by(as_of))
+
+
+def _with_ref() -> Any:
+    # Typed loosely: Select's generic form differs between SQLAlchemy 2.0 and 2.1.
+    return select(EntryRevision, LedgerEntryRow.ref).join(LedgerEntryRow, LedgerEntryRow.id == EntryRevision.entry_id)
+
+
+def entries_between(
+    session: Session,
+    *,
+    start: dt.date,
+    end: dt.date,
+    agreement: str | None = None,
+    as_of: dt.datetime | None = None,
+) -> list[LedgerEntry]:
+    """The entries (as of ``as_of``) whose start falls in [start, end]."""
+    query = _with_ref().where(EntryRevision.start_on >= start, EntryRevision.start_on <= end)
+    if agreement is not None:
+        query = query.where(EntryRevision.agreement == agreement)
+    return [to_entry(row, ref) for row, ref in session.execute(_visible(query, as_of))]
+
+
+def all_entries(session: Session, as_of: dt.datetime | None = None) -> Iterator[LedgerEntry]:
+    query = _visible(_with_ref(), as_of).order_by(EntryRevision.start_on, LedgerEntryRow.ref)
+    for row, ref in session.execute(query.execution_options(yield_per=2000)):
+        yield to_entry(row, ref)
+
+
+def current_revisions(session: Session, refs: Iterable[str]) -> dict[str, tuple[int, int, LedgerEntry]]:
+    """ref -> (entry id, revision number, entry) for the refs that exist."""
+    found: dict[str, tuple[int, int, LedgerEntry]] = {}
+    wanted = list(refs)
+    for i in range(0, len(wanted), CHUNK):
+        query = _visible(_with_ref().where(LedgerEntryRow.ref.in_(wanted[i : i + CHUNK])), None)
+        for row, ref in session.execute(query):
+            found[ref] = (row.entry_id, row.revision, to_entry(row, ref))
+    return found
+
+
+def history(session: Session, ref: str) -> list[StoredRevision]:
+    query = _with_ref().where(LedgerEntryRow.ref == ref).order_by(EntryRevision.revision)
+    return [
+        StoredRevision(to_entry(row, r), row.revision, row.recorded_at, row.recorded_by)
+        for row, r in session.execute(query)
+    ]
+
+
+def add_entries(session: Session, entries: Sequence[LedgerEntry], *, at: dt.datetime, by: str) -> None:
+    """New identities with their first revision, in bulk."""
+    if not entries:
+        return
+    session.execute(insert(LedgerEntryRow), [{"ref": e.ref, "created_at": at} for e in entries])
+    ids: dict[str, int] = {}
+    refs = [e.ref for e in entries]
+    for i in range(0, len(refs), CHUNK):
+        query = select(LedgerEntryRow.ref, LedgerEntryRow.id).where(LedgerEntryRow.ref.in_(refs[i : i + CHUNK]))
+        ids.update({ref: id_ for ref, id_ in session.execute(query)})
+    add_revisions(session, [(ids[e.ref], 1, e) for e in entries], at=at, by=by)
+
+
+def add_revisions(
+    session: Session, revisions: Sequence[tuple[int, int, LedgerEntry]], *, at: dt.datetime, by: str
+) -> None:
+    if revisions:
+        session.execute(
+            insert(EntryRevision),
+            [_revision_values(entry_id, number, entry, at, by) for entry_id, number, entry in revisions],
+        )
+
+
+def _revision_values(entry_id: int, number: int, e: LedgerEntry, at: dt.datetime, by: str) -> dict[str, object]:
+    return {
+        "entry_id": entry_id,
+        "revision": number,
+        "recorded_at": at,
+        "recorded_by": by,
+        "agreement": e.agreement,
+        "activity": str(e.activity),
+        "inspecting_state": e.inspecting_state,
+        "receiving_state": e.receiving_state,
+        "requested_iso": format_moment(e.requested_at),
+        "replied_iso": format_moment(e.replied_at) if e.replied_at is not None else None,
+        "start_iso": format_moment(e.start),
+        "end_iso": format_moment(e.end),
+        "start_on": day_of(e.start),
+        "end_on": day_of(e.end),
+        "status": str(e.status),
+        "team_size": e.team_size,
+        "location": e.location,
+        "object": e.object,
+        "notes": e.notes,
+    }
+
+
+def to_entry(row: EntryRevision, ref: str) -> LedgerEntry:
+    return LedgerEntry(
+        ref=ref,
+        agreement=row.agreement,
+        activity=Activity(row.activity),
+        inspecting_state=row.inspecting_state,
+        receiving_state=row.receiving_state,
+        requested_at=parse_moment(row.requested_iso, field="requested_at"),
+        replied_at=parse_moment(row.replied_iso, field="replied_at") if row.replied_iso else None,
+        start=parse_moment(row.start_iso, field="start"),
+        end=parse_moment(row.end_iso, field="end"),
+        status=Status(row.status),
+        team_size=row.team_size,
+        location=row.location,
+        object=row.object,
+        notes=row.notes,
+    )
+
+
+# ---- declarations -----------------------------------------------------------
+
+
+def declarations(
+    session: Session, *, years: Iterable[int] | None = None, as_of: dt.datetime | None = None
+) -> dict[DeclarationKey, int]:
+    later = aliased(DeclarationRevision)
+    newer = and_(
+        later.declaration_id == DeclarationRevision.declaration_id, later.revision > DeclarationRevision.revision
+    )
+    query = select(DeclarationRow.state, DeclarationRow.year, DeclarationRow.name, DeclarationRevision.value).join(
+        DeclarationRevision, DeclarationRevision.declaration_id == DeclarationRow.id
+    )
+    if as_of is not None:
+        query = query.where(DeclarationRevision.recorded_at <= as_of)
+        newer = and_(newer, later.recorded_at <= as_of)
+    if years is not None:
+        query = query.where(DeclarationRow.year.in_(sorted(set(years))))
+    query = query.where(~exists().where(newer))
+    return {(state, year, name): value for state, year, name, value in session.execute(query)}
+
+
+def declaration_list(session: Session, as_of: dt.datetime | None = None) -> list[Declaration]:
+    rows = declarations(session, as_of=as_of)
+    sources = dict(
+        session.execute(
+            select(DeclarationRow.id, DeclarationRevision.source)
+            .join(DeclarationRevision, DeclarationRevision.declaration_id == DeclarationRow.id)
+            .order_by(DeclarationRevision.revision)
+        ).all()
+    )
+    ids = {(r.state, r.year, r.name): r.id for r in session.scalars(select(DeclarationRow))}
+    return [
+        Declaration(state=s, year=y, name=n, value=v, source=sources.get(ids[(s, y, n)], ""))
+        for (s, y, n), v in sorted(rows.items())
+    ]
+
+
+def record_declaration(session: Session, declaration: Declaration, *, at: dt.datetime, by: str) -> bool:
+    """Store a declaration as a new revision; False when it is unchanged."""
+    identity = session.scalar(
+        select(DeclarationRow).where(
+            DeclarationRow.state == declaration.state,
+            DeclarationRow.year == declaration.year,
+            DeclarationRow.name == declaration.name,
+        )
+    )
+    if identity is None:
+        identity = DeclarationRow(state=declaration.state, year=declaration.year, name=declaration.name)
+        session.add(identity)
+        session.flush()
+    latest = session.scalars(
+        select(DeclarationRevision)
+        .where(DeclarationRevision.declaration_id == identity.id)
+        .order_by(DeclarationRevision.revision.desc())
+        .limit(1)
+    ).first()
+    if latest is not None and latest.value == declaration.value and latest.source == declaration.source:
+        return False
+    session.add(
+        DeclarationRevision(
+            declaration_id=identity.id,
+            revision=(latest.revision + 1) if latest else 1,
+            value=declaration.value,
+            source=declaration.source,
+            recorded_at=at,
+            recorded_by=by,
+        )
+    )
+    session.flush()
+    return True

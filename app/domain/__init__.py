@@ -1,0 +1,1 @@
+"""The pure domain core: no database, web, clock or environment in here."""

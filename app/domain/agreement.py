@@ -1,0 +1,249 @@
+"""Agreements as obligations with quotas (SEMANTICS sections 1, 3 and 4)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+
+from app.domain.formula import Formula
+from app.domain.periods import PeriodSpec
+
+
+class Confidence(StrEnum):
+    TEXT = "text"
+    SECONDARY = "secondary"
+    BELIEVED = "believed"
+
+
+class Activity(StrEnum):
+    INSPECTION = "inspection"
+    EVALUATION_VISIT = "evaluation_visit"
+    DECLARED_SITE_INSPECTION = "declared_site_inspection"
+    CHALLENGE_INSPECTION = "challenge_inspection"
+    OBSERVATION_FLIGHT = "observation_flight"
+
+
+class RuleKind(StrEnum):
+    PASSIVE = "passive"
+    PER_INSPECTING_STATE = "per_inspecting_state"
+    PAIR = "pair"
+    ACTIVE = "active"
+    PER_OBJECT = "per_object"
+    PER_OBJECT_PER_INSPECTING_STATE = "per_object_per_inspecting_state"
+    CONCURRENCY = "concurrency"
+
+
+class TimingKind(StrEnum):
+    REPLY_WITHIN_HOURS = "reply_within_hours"
+    MIN_NOTICE_HOURS = "min_notice_hours"
+    MAX_DURATION_HOURS = "max_duration_hours"
+    MAX_TEAM_SIZE = "max_team_size"
+    # Recorded for reference only: SEMANTICS defines no finding for it.
+    ENTRY_WITHIN_HOURS = "entry_within_hours"
+
+
+class LimitKind(StrEnum):
+    CONSTANT = "constant"
+    FORMULA = "formula"
+    SHARE = "share"
+
+
+class RefSide(StrEnum):
+    RECEIVING = "receiving"
+    INSPECTING = "inspecting"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Source:
+    document: str
+    paragraph: str | None = None
+    confidence: Confidence
+    note: str | None = None
+
+    def cite(self) -> str:
+        where = f"{self.document} {self.paragraph}" if self.paragraph else self.document
+        return f"{where} (confidence: {self.confidence})"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LimitRef:
+    """A named reference to another rule's limit for one side of the group."""
+
+    name: str
+    rule: str
+    side: RefSide = RefSide.RECEIVING
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Limit:
+    kind: LimitKind
+    value: int | None = None
+    formula: Formula | None = None
+    refs: tuple[LimitRef, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class QuotaRule:
+    id: str
+    activity: Activity
+    counts: frozenset[Activity]
+    kind: RuleKind
+    period: PeriodSpec
+    limit: Limit
+    party_limits: Mapping[str, Limit] = field(default_factory=dict)
+    description: str = ""
+    source: Source
+
+    def limit_for(self, party: str) -> Limit:
+        return self.party_limits.get(party, self.limit)
+
+    @property
+    def per_object(self) -> bool:
+        return self.kind in (RuleKind.PER_OBJECT, RuleKind.PER_OBJECT_PER_INSPECTING_STATE)
+
+    @property
+    def scopes_inspecting(self) -> bool:
+        return self.kind in (
+            RuleKind.PER_INSPECTING_STATE,
+            RuleKind.PAIR,
+            RuleKind.ACTIVE,
+            RuleKind.PER_OBJECT_PER_INSPECTING_STATE,
+        )
+
+    @property
+    def scopes_receiving(self) -> bool:
+        return self.kind is not RuleKind.ACTIVE
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TimingRule:
+    activity: Activity
+    kind: TimingKind
+    value: int
+    source: Source
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Provision:
+    """A provision kept for reference; no count or finding depends on it."""
+
+    id: str
+    text: str
+    source: Source
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Suspension:
+    """A suspension by one party, toward everyone (``toward`` None) or named states."""
+
+    start: date
+    end: date | None = None  # exclusive: in force again from this day
+    toward: frozenset[str] | None = None
+    source: Source
+
+    def covers(self, day: date, other: str) -> bool:
+        if day < self.start or (self.end is not None and day >= self.end):
+            return False
+        return self.toward is None or other in self.toward
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PartyTimeline:
+    state: str
+    joined_on: date
+    withdrew_on: date | None = None  # out of the agreement from this day
+    suspensions: tuple[Suspension, ...] = ()
+    source: Source | None = None
+    note: str | None = None
+
+    def is_party(self, day: date) -> bool:
+        return self.joined_on <= day and (self.withdrew_on is None or day < self.withdrew_on)
+
+    def suspended_toward(self, day: date, other: str) -> bool:
+        return any(s.covers(day, other) for s in self.suspensions)
+
+    def fully_suspended(self, day: date) -> bool:
+        return any(s.toward is None and s.covers(day, "") for s in self.suspensions)
+
+    def change_days(self) -> set[date]:
+        days = {self.joined_on}
+        if self.withdrew_on:
+            days.add(self.withdrew_on)
+        for s in self.suspensions:
+            days.add(s.start)
+            if s.end:
+                days.add(s.end)
+        return days
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GroupMember:
+    state: str
+    start: date
+    end: date | None = None  # exclusive
+
+    def covers(self, day: date) -> bool:
+        return self.start <= day and (self.end is None or day < self.end)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PartyGroup:
+    """A group of states. With ``shares_quota`` it is one party for quotas.
+
+    Open Skies Art. III section II para 3: Belarus and the Russian Federation
+    hold one common passive quota, so a rule scoped to the group counts the
+    entries of every member on the dates it was a member.
+    """
+
+    id: str
+    name_en: str
+    name_ru: str
+    members: tuple[GroupMember, ...]
+    shares_quota: bool
+    source: Source
+
+    def member_on(self, state: str, day: date) -> bool:
+        return any(m.state == state and m.covers(day) for m in self.members)
+
+    def states(self) -> frozenset[str]:
+        return frozenset(m.state for m in self.members)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Agreement:
+    id: str
+    title_en: str
+    title_ru: str
+    legal_basis: str
+    in_force_from: date
+    terminated_on: date | None = None  # not in force from this day
+    status_source: Source
+    parties: Mapping[str, PartyTimeline]
+    groups: tuple[PartyGroup, ...] = ()
+    quota_rules: tuple[QuotaRule, ...] = ()
+    timing_rules: tuple[TimingRule, ...] = ()
+    provisions: tuple[Provision, ...] = ()
+
+    def rule(self, rule_id: str) -> QuotaRule:
+        for rule in self.quota_rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(rule_id)
+
+    def activities(self) -> frozenset[Activity]:
+        found = {r.activity for r in self.quota_rules} | {t.activity for t in self.timing_rules}
+        for rule in self.quota_rules:
+            found |= rule.counts
+        return frozenset(found)
+
+    def quota_party(self, state: str, day: date) -> str:
+        """The party whose quota an activity of ``state`` on ``day`` counts against."""
+        for group in self.groups:
+            if group.shares_quota and group.member_on(state, day):
+                return group.id
+        return state
+
+    def timing(self, activity: Activity) -> list[TimingRule]:
+        return [t for t in self.timing_rules if t.activity is activity]

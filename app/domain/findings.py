@@ -1,0 +1,106 @@
+"""Finding codes, their severity and the state responsible (SEMANTICS section 5)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    VIOLATION = "violation"
+    WARNING = "warning"
+    INFO = "info"
+
+
+class Responsible(StrEnum):
+    RECEIVING = "receiving"
+    INSPECTING = "inspecting"
+
+
+class Code(StrEnum):
+    REFUSED_WITHIN_QUOTA = "refused_within_quota"
+    LATE_REPLY = "late_reply"
+    SHORT_NOTICE = "short_notice"
+    DURATION_EXCEEDED = "duration_exceeded"
+    TEAM_SIZE_EXCEEDED = "team_size_exceeded"
+    BEYOND_QUOTA = "beyond_quota"
+    BEYOND_COUNTERPARTY_CAP = "beyond_counterparty_cap"
+    BEYOND_OBJECT_CAP = "beyond_object_cap"
+    MISSING_DECLARATION = "missing_declaration"
+    CONCURRENT_ACTIVITY = "concurrent_activity"
+    ACTIVE_QUOTA_EXCEEDED = "active_quota_exceeded"
+    NOT_IN_FORCE = "not_in_force"
+
+    @property
+    def severity(self) -> Severity:
+        return _TABLE[self][0]
+
+    @property
+    def responsible(self) -> Responsible:
+        return _TABLE[self][1]
+
+    @property
+    def over_limit(self) -> bool:
+        """The codes that ``--within-quota`` refuses to create."""
+        return self in OVER_LIMIT
+
+
+_V, _W, _I = Severity.VIOLATION, Severity.WARNING, Severity.INFO
+_R, _S = Responsible.RECEIVING, Responsible.INSPECTING
+_TABLE: dict[Code, tuple[Severity, Responsible]] = {
+    Code.REFUSED_WITHIN_QUOTA: (_V, _R),
+    Code.LATE_REPLY: (_V, _R),
+    Code.SHORT_NOTICE: (_W, _S),
+    Code.DURATION_EXCEEDED: (_W, _S),
+    Code.TEAM_SIZE_EXCEEDED: (_W, _S),
+    Code.BEYOND_QUOTA: (_I, _R),
+    Code.BEYOND_COUNTERPARTY_CAP: (_I, _R),
+    Code.BEYOND_OBJECT_CAP: (_I, _R),
+    Code.MISSING_DECLARATION: (_W, _R),
+    Code.CONCURRENT_ACTIVITY: (_I, _R),
+    Code.ACTIVE_QUOTA_EXCEEDED: (_V, _S),
+    Code.NOT_IN_FORCE: (_V, _S),
+}
+
+OVER_LIMIT = frozenset(
+    {
+        Code.BEYOND_QUOTA,
+        Code.BEYOND_COUNTERPARTY_CAP,
+        Code.BEYOND_OBJECT_CAP,
+        Code.CONCURRENT_ACTIVITY,
+        Code.ACTIVE_QUOTA_EXCEEDED,
+    }
+)
+
+SEVERITY_ORDER = {Severity.VIOLATION: 0, Severity.WARNING: 1, Severity.INFO: 2}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Finding:
+    code: Code
+    entry_ref: str | None
+    agreement: str
+    rule: str
+    responsible_state: str
+    message: str
+
+    @property
+    def severity(self) -> Severity:
+        return self.code.severity
+
+    def identity(self) -> tuple[str, str | None, str, str]:
+        return (self.code, self.entry_ref, self.agreement, self.rule)
+
+    def as_json(self) -> dict[str, str | None]:
+        return {
+            "code": str(self.code),
+            "severity": str(self.severity),
+            "entry_ref": self.entry_ref,
+            "agreement": self.agreement,
+            "rule": self.rule,
+            "responsible_state": self.responsible_state,
+            "message": self.message,
+        }
+
+    def sort_key(self) -> tuple[object, ...]:
+        return (SEVERITY_ORDER[self.severity], self.entry_ref or "", self.agreement, self.rule, self.code)

@@ -1,0 +1,84 @@
+"""Resolving a rule's limit for one group in one period (SEMANTICS section 3).
+
+A limit is a constant, a formula over declarations, or a share of another
+rule's limit. A period uses the declarations of the year in which it starts;
+when one that a limit needs is missing, the limit is unknown (None) and the
+names of the missing declarations are kept for the ``missing_declaration``
+finding. A share refers to another rule's limit for the receiving or the
+inspecting side; that limit is taken for the same year.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from app.domain.agreement import Agreement, Limit, LimitKind, QuotaRule, RefSide, RuleKind
+from app.domain.errors import DomainError
+
+DeclarationKey = tuple[str, int, str]  # (state or group id, year, name)
+MAX_REF_DEPTH = 8
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedLimit:
+    value: int | None
+    missing: tuple[str, ...] = ()  # "BY units 2025"-style labels of what is missing
+
+
+class LimitResolver:
+    """Resolves limits for one agreement against a fixed set of declarations."""
+
+    def __init__(self, agreement: Agreement, declarations: Mapping[DeclarationKey, int]) -> None:
+        self._agreement = agreement
+        self._declarations = declarations
+        self._memo: dict[tuple[str, str | None, str | None, int], ResolvedLimit] = {}
+
+    def resolve(self, rule: QuotaRule, receiving: str | None, inspecting: str | None, year: int) -> ResolvedLimit:
+        key = (rule.id, receiving, inspecting, year)
+        if key not in self._memo:
+            self._memo[key] = self._resolve(rule, receiving, inspecting, year, 0)
+        return self._memo[key]
+
+    def _resolve(
+        self, rule: QuotaRule, receiving: str | None, inspecting: str | None, year: int, depth: int
+    ) -> ResolvedLimit:
+        if depth > MAX_REF_DEPTH:
+            raise DomainError(f"rule {rule.id!r}: limits refer to each other in a cycle", field="limit")
+        owner = inspecting if rule.kind is RuleKind.ACTIVE else receiving
+        limit = rule.limit_for(owner) if owner else rule.limit
+        if limit.kind is LimitKind.CONSTANT:
+            return ResolvedLimit(limit.value)
+        assert limit.formula is not None  # the catalog guarantees it
+        variables: dict[str, int] = {}
+        missing: list[str] = []
+        if limit.kind is LimitKind.SHARE:
+            self._share_variables(limit, receiving, inspecting, year, depth, variables, missing)
+        names = limit.formula.names - {ref.name for ref in limit.refs}
+        for name in sorted(names):
+            value = self._declarations.get((owner or "", year, name))
+            if value is None:
+                missing.append(f"{owner} {name} {year}")
+            else:
+                variables[name] = value
+        if missing:
+            return ResolvedLimit(None, tuple(dict.fromkeys(missing)))
+        return ResolvedLimit(limit.formula.evaluate_int(variables))
+
+    def _share_variables(
+        self,
+        limit: Limit,
+        receiving: str | None,
+        inspecting: str | None,
+        year: int,
+        depth: int,
+        variables: dict[str, int],
+        missing: list[str],
+    ) -> None:
+        for ref in limit.refs:
+            party = receiving if ref.side is RefSide.RECEIVING else inspecting
+            resolved = self._resolve(self._agreement.rule(ref.rule), party, party, year, depth + 1)
+            if resolved.value is None:
+                missing.extend(resolved.missing)
+            else:
+                variables[ref.name] = resolved.value

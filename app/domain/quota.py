@@ -1,0 +1,66 @@
+"""Quota rows: how much of each quota is used, pending and left."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+RowKey = tuple[str | None, str | None, str | None]  # (receiving, inspecting, object)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class QuotaRow:
+    agreement: str
+    rule: str
+    kind: str
+    activity: str
+    receiving_state: str | None
+    inspecting_state: str | None
+    object: str | None
+    period_start: date
+    period_end: date
+    limit: int | None
+    used: int
+    pending: int
+
+    @property
+    def remaining(self) -> int | None:
+        """limit - used - pending; below zero means beyond the obligation."""
+        return None if self.limit is None else self.limit - self.used - self.pending
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "agreement": self.agreement,
+            "rule": self.rule,
+            "kind": self.kind,
+            "activity": self.activity,
+            "receiving_state": self.receiving_state,
+            "inspecting_state": self.inspecting_state,
+            "object": self.object,
+            "period_start": self.period_start.isoformat(),
+            "period_end": self.period_end.isoformat(),
+            "limit": self.limit,
+            "used": self.used,
+            "pending": self.pending,
+            "remaining": self.remaining,
+        }
+
+    def sort_key(self) -> tuple[Any, ...]:
+        return (
+            self.agreement,
+            self.period_start,
+            self.rule,
+            self.receiving_state or "",
+            self.inspecting_state or "",
+            self.object or "",
+        )
+
+    def describe_remaining(self) -> str:
+        """Human wording: "2 of 3 left" or "beyond the obligation by 1"."""
+        if self.limit is None:
+            return "unknown (declaration missing)"
+        remaining = self.limit - self.used - self.pending
+        if remaining < 0:
+            return f"beyond the obligation by {-remaining}"
+        return f"{remaining} of {self.limit} left"

@@ -1,0 +1,215 @@
+"""Findings about single entries: timing, force, concurrency and refusals.
+
+SEMANTICS sections 4 and 5. A timing rule is checked only when both of its
+timestamps carry a time of day; for a date-only entry the check is skipped
+rather than guessed. Team size needs no timestamps.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+
+from app.domain.agreement import Agreement, QuotaRule, RuleKind, TimingKind, TimingRule
+from app.domain.findings import Code, Finding
+from app.domain.force import in_force_throughout
+from app.domain.groups import CountedGroup, group_key, make_finding
+from app.domain.ledger import LedgerEntry, Status
+from app.domain.limits import LimitResolver
+from app.domain.moments import end_instant, has_time, hours_between, start_instant
+from app.domain.periods import Period
+from app.domain.quota import RowKey
+
+FORCE_RULE = "in_force"
+_NOT_CARRIED_OUT = (Status.CANCELLED, Status.FORCE_MAJEURE)
+# The timing breaches that make a refusal compliant: the request itself broke them.
+_REQUEST_BREACHES = (Code.SHORT_NOTICE, Code.DURATION_EXCEEDED, Code.TEAM_SIZE_EXCEEDED)
+
+
+def timing_rule_id(rule: TimingRule) -> str:
+    return f"{rule.activity}.{rule.kind}"
+
+
+def timing_findings(agreement: Agreement, entry: LedgerEntry) -> list[Finding]:
+    findings: list[Finding] = []
+    for rule in agreement.timing(entry.activity):
+        breach = _timing_breach(rule, entry)
+        if breach is not None:
+            code, values = breach
+            findings.append(make_finding(agreement, timing_rule_id(rule), rule.source, code, entry, **values))
+    return findings
+
+
+def _timing_breach(rule: TimingRule, entry: LedgerEntry) -> tuple[Code, dict[str, object]] | None:
+    limit = rule.value
+    if rule.kind is TimingKind.REPLY_WITHIN_HOURS:
+        replied = entry.replied_at
+        if replied is not None and has_time(replied) and has_time(entry.requested_at):
+            hours = hours_between(entry.requested_at, replied)
+            if hours > limit:
+                return Code.LATE_REPLY, {"hours": round(hours, 1), "limit": limit}
+        return None
+    if entry.status in _NOT_CARRIED_OUT:
+        return None
+    if rule.kind is TimingKind.MIN_NOTICE_HOURS and has_time(entry.requested_at) and has_time(entry.start):
+        hours = hours_between(entry.requested_at, entry.start)
+        if hours < limit:
+            return Code.SHORT_NOTICE, {"hours": round(hours, 1), "limit": limit}
+    if rule.kind is TimingKind.MAX_DURATION_HOURS and has_time(entry.start) and has_time(entry.end):
+        hours = hours_between(entry.start, entry.end)
+        if hours > limit:
+            return Code.DURATION_EXCEEDED, {"hours": round(hours, 1), "limit": limit}
+    if rule.kind is TimingKind.MAX_TEAM_SIZE and entry.team_size is not None and entry.team_size > limit:
+        return Code.TEAM_SIZE_EXCEEDED, {"count": entry.team_size, "limit": limit}
+    return None
+
+
+def force_findings(agreement: Agreement, entry: LedgerEntry) -> list[Finding]:
+    """not_in_force: a counted activity on dates where the agreement did not bind the two."""
+    if not entry.status.is_counted:
+        return []
+    if in_force_throughout(agreement, entry.inspecting_state, entry.receiving_state, entry.start_day, entry.end_day):
+        return []
+    return [make_finding(agreement, FORCE_RULE, agreement.status_source, Code.NOT_IN_FORCE, entry)]
+
+
+def entry_findings(agreement: Agreement, entry: LedgerEntry) -> list[Finding]:
+    return timing_findings(agreement, entry) + force_findings(agreement, entry)
+
+
+def _by_receiving_party(agreement: Agreement, rule: QuotaRule, pool: list[LedgerEntry]) -> dict[str, list[LedgerEntry]]:
+    parties: dict[str, list[LedgerEntry]] = defaultdict(list)
+    for entry in pool:
+        if entry.activity in rule.counts and entry.status.is_counted:
+            parties[agreement.quota_party(entry.receiving_state, entry.start_day)].append(entry)
+    for entries in parties.values():
+        entries.sort(key=LedgerEntry.counting_key)
+    return parties
+
+
+def _overlapping_before(entries: list[LedgerEntry], entry: LedgerEntry) -> int:
+    """Counted activities earlier in counting order still under way when ``entry`` starts.
+
+    Every earlier entry starts no later than ``entry``; those that end after it
+    starts all overlap at that instant, so their number is the peak overlap.
+    """
+    begins = start_instant(entry.start)
+    key = entry.counting_key()
+    return sum(1 for e in entries if e.counting_key() < key and end_instant(e.end) > begins)
+
+
+def concurrency_findings(
+    agreement: Agreement, rule: QuotaRule, pool: list[LedgerEntry], resolver: LimitResolver
+) -> list[Finding]:
+    """VD (108): at most one evaluation visit at any given time on a territory; CFE and
+    Open Skies likewise cap simultaneous teams and flights."""
+    findings: list[Finding] = []
+    for party, entries in _by_receiving_party(agreement, rule, pool).items():
+        running: list[LedgerEntry] = []
+        for entry in entries:
+            begins = start_instant(entry.start)
+            running = [e for e in running if end_instant(e.end) > begins]
+            limit = resolver.resolve(rule, party, None, rule.period.containing(entry.start_day).start.year)
+            if limit.value is None:
+                findings.append(
+                    make_finding(
+                        agreement,
+                        rule.id,
+                        rule.source,
+                        Code.MISSING_DECLARATION,
+                        entry,
+                        scope=rule.id,
+                        missing=", ".join(limit.missing),
+                    )
+                )
+            elif len(running) + 1 > limit.value:
+                findings.append(
+                    make_finding(
+                        agreement,
+                        rule.id,
+                        rule.source,
+                        Code.CONCURRENT_ACTIVITY,
+                        entry,
+                        count=len(running) + 1,
+                        limit=limit.value,
+                    )
+                )
+            running.append(entry)
+    return findings
+
+
+GroupIndex = Mapping[tuple[str, Period, RowKey], CountedGroup]
+
+
+def refusal_findings(
+    agreement: Agreement, pool: list[LedgerEntry], groups: GroupIndex, resolver: LimitResolver
+) -> list[Finding]:
+    """refused_within_quota, unless the refusal was compliant.
+
+    SEMANTICS section 5: a refusal is compliant when the request exceeded a
+    quota or cap, broke a timing rule, or fell outside the agreement's force
+    (or was for force majeure, which has its own status). Where a needed
+    limit is unknown, compliance cannot be established and no finding is made.
+    """
+    findings: list[Finding] = []
+    refused = [e for e in pool if e.status is Status.REFUSED]
+    for entry in refused:
+        if _refusal_justified(agreement, entry, pool, groups, resolver):
+            continue
+        rule = _primary_rule(agreement, entry)
+        source = rule.source if rule else agreement.status_source
+        rule_id = rule.id if rule else str(entry.activity)
+        findings.append(make_finding(agreement, rule_id, source, Code.REFUSED_WITHIN_QUOTA, entry))
+    return findings
+
+
+def _refusal_justified(
+    agreement: Agreement, entry: LedgerEntry, pool: list[LedgerEntry], groups: GroupIndex, resolver: LimitResolver
+) -> bool:
+    if not in_force_throughout(
+        agreement, entry.inspecting_state, entry.receiving_state, entry.start_day, entry.end_day
+    ):
+        return True
+    if any(f.code in _REQUEST_BREACHES for f in timing_findings(agreement, entry)):
+        return True
+    for rule in agreement.quota_rules:
+        if entry.activity in rule.counts and _would_exceed(agreement, rule, entry, pool, groups, resolver):
+            return True
+    return False
+
+
+def _would_exceed(
+    agreement: Agreement,
+    rule: QuotaRule,
+    entry: LedgerEntry,
+    pool: list[LedgerEntry],
+    groups: GroupIndex,
+    resolver: LimitResolver,
+) -> bool:
+    """Had the request been counted in its place, would it have gone past the limit?"""
+    if rule.kind is RuleKind.CONCURRENCY:
+        party = agreement.quota_party(entry.receiving_state, entry.start_day)
+        limit = resolver.resolve(rule, party, None, rule.period.containing(entry.start_day).start.year)
+        earlier = _by_receiving_party(agreement, rule, pool).get(party, [])
+        return limit.value is None or _overlapping_before(earlier, entry) + 1 > limit.value
+    key = group_key(agreement, rule, entry)
+    if key is None:
+        return False
+    period = rule.period.containing(entry.start_day)
+    group = groups.get((rule.id, period, key))
+    limit = group.limit if group else resolver.resolve(rule, key[0], key[1], period.start.year)
+    if limit.value is None:
+        return True
+    before = 0
+    if group is not None:
+        ahead = group.entries[: group.position_of(entry)]
+        before = sum(1 for e in ahead if rule.kind is not RuleKind.ACTIVE or e.status.is_used)
+    return before + 1 > limit.value
+
+
+def _primary_rule(agreement: Agreement, entry: LedgerEntry) -> QuotaRule | None:
+    candidates = [r for r in agreement.quota_rules if entry.activity in r.counts]
+    for rule in candidates:
+        if rule.kind in (RuleKind.PASSIVE, RuleKind.PAIR) and rule.activity is entry.activity:
+            return rule
+    return candidates[0] if candidates else None

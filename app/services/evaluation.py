@@ -1,0 +1,91 @@
+"""Evaluating agreements over a date range: the one place the engine is fed.
+
+Quota status, findings, checks and (later) reports all come from here, so a
+report and a web view see exactly what the CLI sees.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from app.db import repositories as repo
+from app.domain.agreement import Agreement
+from app.domain.engine import Evaluation, entry_window, evaluate
+from app.domain.findings import Finding
+from app.domain.ledger import LedgerEntry
+from app.domain.limits import DeclarationKey
+from app.domain.quota import QuotaRow
+
+
+@dataclass(frozen=True, slots=True)
+class AgreementEvaluation:
+    agreement: Agreement
+    entries: list[LedgerEntry]
+    result: Evaluation
+
+
+def declarations_for(
+    session: Session, first: dt.date, last: dt.date, as_of: dt.datetime | None
+) -> dict[DeclarationKey, int]:
+    return repo.declarations(session, years=range(first.year - 1, last.year + 1), as_of=as_of)
+
+
+def evaluate_range(
+    session: Session,
+    agreements: Mapping[str, Agreement],
+    *,
+    start: dt.date,
+    end: dt.date,
+    agreement: str | None = None,
+    as_of: dt.datetime | None = None,
+    count_until: dt.date | None = None,
+) -> list[AgreementEvaluation]:
+    chosen = [a for a in agreements.values() if agreement is None or a.id == agreement]
+    out = []
+    for item in sorted(chosen, key=lambda a: a.id):
+        first, last = entry_window(item, start, end)
+        entries = repo.entries_between(session, start=first, end=last, agreement=item.id, as_of=as_of)
+        decls = declarations_for(session, first, last, as_of)
+        result = evaluate(item, entries, decls, start=start, end=end, count_until=count_until)
+        out.append(AgreementEvaluation(item, entries, result))
+    return out
+
+
+def party_has_state(agreement: Agreement, party: str | None, state: str) -> bool:
+    if party is None:
+        return False
+    if party == state:
+        return True
+    return any(g.id == party and state in g.states() for g in agreement.groups)
+
+
+def row_concerns(agreement: Agreement, row: QuotaRow, state: str) -> bool:
+    return party_has_state(agreement, row.receiving_state, state) or party_has_state(
+        agreement, row.inspecting_state, state
+    )
+
+
+def quota_rows(evaluations: Iterable[AgreementEvaluation], state: str | None = None) -> list[QuotaRow]:
+    rows = []
+    for ev in evaluations:
+        rows += [r for r in ev.result.rows if state is None or row_concerns(ev.agreement, r, state)]
+    return rows
+
+
+def findings_of(evaluations: Iterable[AgreementEvaluation], state: str | None = None) -> list[Finding]:
+    found: list[Finding] = []
+    for ev in evaluations:
+        by_ref = {e.ref: e for e in ev.entries}
+        for finding in ev.result.findings:
+            entry = by_ref.get(finding.entry_ref or "")
+            if (
+                state is None
+                or finding.responsible_state == state
+                or (entry is not None and state in (entry.inspecting_state, entry.receiving_state))
+            ):
+                found.append(finding)
+    return sorted(found, key=Finding.sort_key)

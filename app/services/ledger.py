@@ -1,0 +1,146 @@
+"""Recording, importing, exporting and replaying the ledger."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import TextIO
+
+from sqlalchemy.orm import Session
+
+from app.db import repositories as repo
+from app.domain.agreement import Agreement, RuleKind
+from app.domain.engine import entry_window, evaluate
+from app.domain.findings import Finding
+from app.domain.groups import group_key
+from app.domain.ledger import LedgerEntry
+from app.domain.quota import QuotaRow
+from app.services.evaluation import declarations_for
+from app.services.ledger_csv import EntryContext, parse_ledger, write_ledger
+
+
+class Outcome(StrEnum):
+    CREATED = "created"
+    REVISED = "revised"
+    UNCHANGED = "unchanged"
+
+
+@dataclass(frozen=True, slots=True)
+class ImportSummary:
+    created: int
+    revised: int
+    unchanged: int
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """What a proposed entry would do: its quota rows before and after, and new findings."""
+
+    entry: LedgerEntry
+    rows: list[tuple[QuotaRow | None, QuotaRow]]
+    findings: list[Finding]
+    over_limit: list[Finding] = field(default_factory=list)
+
+
+class QuotaRefused(Exception):
+    """``--within-quota``: recording would raise a new over-limit finding."""
+
+    def __init__(self, result: CheckResult) -> None:
+        self.result = result
+        super().__init__("; ".join(f.message for f in result.over_limit))
+
+
+def import_ledger(session: Session, path: Path, context: EntryContext, *, at: dt.datetime, by: str) -> ImportSummary:
+    """All-or-nothing: the file is parsed and checked in full before anything is written."""
+    return import_entries(session, parse_ledger(path, context), at=at, by=by)
+
+
+def import_entries(session: Session, entries: list[LedgerEntry], *, at: dt.datetime, by: str) -> ImportSummary:
+    """Store entries: new refs as new entries, changed ones as new revisions, the rest untouched."""
+    current = repo.current_revisions(session, (e.ref for e in entries))
+    new = [e for e in entries if e.ref not in current]
+    changed = [
+        (current[e.ref][0], current[e.ref][1] + 1, e) for e in entries if e.ref in current and current[e.ref][2] != e
+    ]
+    repo.add_entries(session, new, at=at, by=by)
+    repo.add_revisions(session, changed, at=at, by=by)
+    return ImportSummary(created=len(new), revised=len(changed), unchanged=len(entries) - len(new) - len(changed))
+
+
+def record_entry(
+    session: Session,
+    entry: LedgerEntry,
+    agreements: dict[str, Agreement],
+    *,
+    at: dt.datetime,
+    by: str,
+    within_quota: bool = False,
+) -> Outcome:
+    """Record one entry, as a new entry or a new revision of its ref.
+
+    With ``within_quota`` the agreement's quota lock is taken first, so the
+    check and the write see the same ledger: on PostgreSQL a row lock held
+    FOR UPDATE until commit; on SQLite the write transaction began with
+    BEGIN IMMEDIATE. Either way, with N slots left, exactly N of many
+    concurrent writers get in.
+    """
+    if within_quota:
+        repo.lock_agreement(session, entry.agreement)
+    current = repo.current_revisions(session, [entry.ref]).get(entry.ref)
+    if current is not None and current[2] == entry:
+        return Outcome.UNCHANGED
+    if within_quota:
+        result = check_entry(session, entry, agreements[entry.agreement])
+        if result.over_limit:
+            raise QuotaRefused(result)
+    if current is None:
+        repo.add_entries(session, [entry], at=at, by=by)
+        return Outcome.CREATED
+    repo.add_revisions(session, [(current[0], current[1] + 1, entry)], at=at, by=by)
+    return Outcome.REVISED
+
+
+def check_entry(session: Session, entry: LedgerEntry, agreement: Agreement) -> CheckResult:
+    """Evaluate the entry's periods with and without it; nothing is written."""
+    first, last = entry_window(agreement, entry.start_day, entry.start_day)
+    pool = [
+        e for e in repo.entries_between(session, start=first, end=last, agreement=agreement.id) if e.ref != entry.ref
+    ]
+    decls = declarations_for(session, first, last, None)
+    before = evaluate(agreement, pool, decls, start=first, end=last)
+    after = evaluate(agreement, [*pool, entry], decls, start=first, end=last)
+    known = {f.identity() for f in before.findings}
+    new = [f for f in after.findings if f.identity() not in known]
+    return CheckResult(
+        entry=entry,
+        rows=_affected_rows(agreement, entry, before.rows, after.rows),
+        findings=new,
+        over_limit=[f for f in new if f.code.over_limit],
+    )
+
+
+def _affected_rows(
+    agreement: Agreement, entry: LedgerEntry, before: list[QuotaRow], after: list[QuotaRow]
+) -> list[tuple[QuotaRow | None, QuotaRow]]:
+    def key(row: QuotaRow) -> tuple[object, ...]:
+        return (row.rule, row.receiving_state, row.inspecting_state, row.object, row.period_start)
+
+    wanted = set()
+    for rule in agreement.quota_rules:
+        if entry.activity in rule.counts and rule.kind is not RuleKind.CONCURRENCY:
+            group = group_key(agreement, rule, entry)
+            if group is not None:
+                period = rule.period.containing(entry.start_day)
+                wanted.add((rule.id, *group, period.start))
+    old = {key(r): r for r in before}
+    return [(old.get(key(r)), r) for r in after if key(r) in wanted]
+
+
+def export_ledger(session: Session, stream: TextIO, *, as_of: dt.datetime | None = None) -> int:
+    return write_ledger(list(repo.all_entries(session, as_of)), stream)
+
+
+def entry_history(session: Session, ref: str) -> list[repo.StoredRevision]:
+    return repo.history(session, ref)
