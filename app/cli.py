@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
 
 from app.catalog.loader import CatalogError, load_directory
-from app.cli_output import check_json, console, errors, print_json, show_check, show_findings, show_quota
+from app.cli_output import check_json, console, print_json, show_check, show_findings, show_quota
 from app.config import Settings
 from app.db.migrate import upgrade
 from app.db.session import make_engine, transaction
@@ -63,12 +66,28 @@ def _engine(database_url: str | None) -> Engine:
     return make_engine(_settings(database_url).resolved_database_url())
 
 
+@contextmanager
+def _session(database_url: str | None, *, write: bool = False) -> Iterator[Session]:
+    """One transaction against the configured database; the engine is disposed after."""
+    engine = _engine(database_url)
+    try:
+        with transaction(engine, write=write) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def _error(message: str) -> None:
+    """Errors go to stderr unwrapped: one located problem per line, greppable."""
+    sys.stderr.write(message + "\n")
+
+
 def _fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
-    errors.print(message, markup=False, highlight=False)
+    _error(message)
     raise typer.Exit(code)
 
 
@@ -108,7 +127,10 @@ def _database_errors(exc: Exception) -> NoReturn:
 def db_upgrade(database_url: DatabaseUrl = None) -> None:
     """Apply the migrations."""
     engine = _engine(database_url)
-    upgrade(engine)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
     console.print(f"Database at {engine.url.render_as_string(hide_password=True)} is up to date.")
 
 
@@ -127,7 +149,7 @@ def agreements_load(
     """Validate and load agreements; each changed file becomes a new version."""
     settings = _settings(database_url, user)
     try:
-        with transaction(_engine(database_url), write=True) as session:
+        with _session(database_url, write=True) as session:
             results = catalog.load_agreements(session, directory, at=_now(), by=settings.resolved_user())
     except CatalogError as exc:
         _fail(str(exc))
@@ -164,7 +186,7 @@ def agreements_list(database_url: DatabaseUrl = None, as_of: AsOf = None, json_o
     """List the loaded agreements."""
     when = _as_of(as_of)
     try:
-        with transaction(_engine(database_url)) as session:
+        with _session(database_url) as session:
             versions = catalog.agreement_versions(session, when)
             parsed = catalog.agreements_as_of(session, when)
     except OperationalError as exc:
@@ -219,11 +241,11 @@ def ledger_import(
     """Import a ledger CSV, all or nothing. Changed rows become new revisions."""
     settings = _settings(database_url, user)
     try:
-        with transaction(_engine(database_url), write=True) as session:
+        with _session(database_url, write=True) as session:
             summary = ledger.import_ledger(session, file, _context(session), at=_now(), by=settings.resolved_user())
     except LedgerFileError as exc:
         for message in exc.messages:
-            errors.print(message, markup=False, highlight=False)
+            _error(message)
         _fail(f"{file}: nothing was imported ({len(exc.messages)} error(s))")
     except OperationalError as exc:
         _database_errors(exc)
@@ -271,7 +293,7 @@ def ledger_add(
     options = {k: v for k, v in locals().items() if k not in ("within_quota", "database_url", "user", "json_out")}
     settings = _settings(database_url, user)
     try:
-        with transaction(_engine(database_url), write=True) as session:
+        with _session(database_url, write=True) as session:
             entry = _entry_from_options(session, options)
             agreements = catalog.agreements_as_of(session)
             outcome = ledger.record_entry(
@@ -281,7 +303,7 @@ def ledger_add(
         if json_out:
             print_json({"ref": options["ref"], "outcome": "refused", **check_json(exc.result)})
         for finding in exc.result.over_limit:
-            errors.print(finding.message, markup=False, highlight=False)
+            _error(finding.message)
         _fail(f"{options['ref']}: refused by --within-quota; nothing was recorded", EXIT_REFUSED)
     except IntegrityError:
         _fail(f"{options['ref']}: recorded by someone else at the same moment; run the command again")
@@ -302,7 +324,7 @@ def ledger_export(
     """Export the ledger (as of a time) as CSV in the import format."""
     when = _as_of(as_of)
     try:
-        with transaction(_engine(database_url)) as session:
+        with _session(database_url) as session:
             if str(file) == "-":
                 count = ledger.export_ledger(session, sys.stdout, as_of=when)
                 return
@@ -312,7 +334,7 @@ def ledger_export(
             tmp.replace(file)
     except OperationalError as exc:
         _database_errors(exc)
-    errors.print(f"{file}: {count} entries written.")
+    _error(f"{file}: {count} entries written.")
 
 
 @ledger_app.command("history")
@@ -323,7 +345,7 @@ def ledger_history(
 ) -> None:
     """Every revision of an entry, with who recorded it and when."""
     try:
-        with transaction(_engine(database_url)) as session:
+        with _session(database_url) as session:
             revisions = ledger.entry_history(session, ref)
     except OperationalError as exc:
         _database_errors(exc)
@@ -382,7 +404,7 @@ def declare(
     except DomainError as exc:
         _fail(str(exc))
     try:
-        with transaction(_engine(database_url), write=True) as session:
+        with _session(database_url, write=True) as session:
             from app.db import repositories as repo
 
             changed = repo.record_declaration(session, declaration, at=_now(), by=settings.resolved_user())
@@ -414,7 +436,7 @@ def quota(
     the_year = year or (when or _now()).year
     start, end = dt.date(the_year, 1, 1), dt.date(the_year, 12, 31)
     try:
-        with transaction(_engine(database_url)) as session:
+        with _session(database_url) as session:
             agreements = catalog.agreements_as_of(session, when)
             _known_agreement(agreements, agreement)
             evaluations = evaluate_range(session, agreements, start=start, end=end, agreement=agreement, as_of=when)
@@ -462,7 +484,7 @@ def findings(
     if end < start:
         _fail("--to is before --from", EXIT_USAGE)
     try:
-        with transaction(_engine(database_url)) as session:
+        with _session(database_url) as session:
             agreements = catalog.agreements_as_of(session, when)
             _known_agreement(agreements, agreement)
             found = findings_of(
@@ -498,7 +520,7 @@ def check(
     """What a proposed entry would do to the quotas and which findings it would raise; records nothing."""
     options = {k: v for k, v in locals().items() if k not in ("database_url", "json_out")}
     try:
-        with transaction(_engine(database_url)) as session:
+        with _session(database_url) as session:
             entry = _entry_from_options(session, options)
             result = ledger.check_entry(session, entry, catalog.agreements_as_of(session)[entry.agreement])
     except OperationalError as exc:
@@ -517,7 +539,7 @@ def demo_command(database_url: DatabaseUrl = None, user: User = None, json_out: 
     """Load the shipped agreements and the illustrative Belarus sample data (idempotent)."""
     settings = _settings(database_url, user)
     try:
-        with transaction(_engine(database_url), write=True) as session:
+        with _session(database_url, write=True) as session:
             summary = demo.load_demo(session, at=_now(), by=settings.resolved_user() or "demo")
     except OperationalError as exc:
         _database_errors(exc)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from app.catalog.loader import load_directory
 from app.domain.agreement import Activity, Agreement
-from app.domain.ledger import LedgerEntry, Status
+from app.domain.ledger import LEDGER_COLUMNS, LedgerEntry, Status
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,7 +45,7 @@ def make_entry(ref: str = "E-1", **overrides: Any) -> LedgerEntry:
     return LedgerEntry(ref=ref, **values)
 
 
-CSV_HEADER = "ref,agreement,activity,inspecting_state,receiving_state,requested_at,replied_at,start,end,status,team_size,location,object,notes"
+CSV_HEADER = ",".join(LEDGER_COLUMNS)
 
 
 def csv_row(ref: str, **overrides: str) -> str:
@@ -63,4 +65,6 @@ def csv_row(ref: str, **overrides: str) -> str:
         "notes": "",
     }
     values.update(overrides)
-    return ",".join([ref, *values.values()])
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow([ref, *values.values()])
+    return out.getvalue()

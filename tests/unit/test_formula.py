@@ -1,3 +1,4 @@
+import contextlib
 from fractions import Fraction
 
 import pytest
@@ -84,10 +85,8 @@ class TestFormulaProperties:
             formula = parse_formula(text)
         except FormulaError:
             return
-        try:
+        with contextlib.suppress(FormulaError):
             formula.evaluate(dict.fromkeys(formula.names, 7))
-        except FormulaError:
-            pass
 
     @given(st.integers(min_value=0, max_value=10**6))
     def test_ceil_of_a_share_is_never_below_the_exact_share(self, oov: int) -> None:

@@ -1,4 +1,5 @@
 import datetime as dt
+import itertools
 
 import pytest
 from hypothesis import given
@@ -57,6 +58,7 @@ class TestPeriodProperties:
     ) -> None:
         end = start + dt.timedelta(days=days)
         periods = spec.overlapping(start, end)
-        assert periods[0].contains(start) and periods[-1].contains(end)
-        for before, after in zip(periods, periods[1:], strict=False):
+        assert periods[0].contains(start)
+        assert periods[-1].contains(end)
+        for before, after in itertools.pairwise(periods):
             assert after.start == before.end + dt.timedelta(days=1)

@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import time
+from pathlib import Path
+
+from tests.builders import ROOT
+from tests.integration.cli_helpers import csbm
+
+QUOTA_ROW_KEYS = {
+    "agreement",
+    "rule",
+    "kind",
+    "activity",
+    "receiving_state",
+    "inspecting_state",
+    "object",
+    "period_start",
+    "period_end",
+    "limit",
+    "used",
+    "pending",
+    "remaining",
+}
+
+
+class TestLoadingAgreements:
+    def test_loading_the_shipped_agreements_stores_each_once_and_reloading_changes_nothing(
+        self, database_url: str
+    ) -> None:
+        first = csbm(database_url, "agreements", "load", "--json")
+        assert {r["agreement"] for r in first} == {
+            "vd2011",
+            "by-lt-2001",
+            "by-lv-2004",
+            "by-pl-2004",
+            "by-ua-2001",
+            "cfe",
+            "open-skies",
+        }
+        assert all(r["changed"] and r["version"] == 1 for r in first)
+        second = csbm(database_url, "agreements", "load", "--json")
+        assert not any(r["changed"] for r in second)
+        listed = csbm(database_url, "agreements", "list", "--json")
+        assert {r["id"]: r["parties"] for r in listed}["vd2011"] == 57
+
+    def test_a_changed_file_becomes_a_new_version_and_as_of_replays_the_old_one(
+        self, database_url: str, tmp_path: Path
+    ) -> None:
+        folder = tmp_path / "agreements"
+        shutil.copytree(ROOT / "agreements", folder)
+        csbm(database_url, "agreements", "load", str(folder))
+        before = dt.datetime.now(dt.UTC).isoformat()
+        time.sleep(0.05)
+        path = folder / "vd2011.yaml"
+        path.write_text(path.read_text().replace("limit: {constant: 3}", "limit: {constant: 4}", 1))
+        result = csbm(database_url, "agreements", "load", str(folder), "--json")
+        assert [r["version"] for r in result if r["changed"]] == [2]
+        now = csbm(database_url, "quota", "--year", "2025", "--agreement", "vd2011", "--state", "BY", "--json")
+        then = csbm(
+            database_url,
+            "quota",
+            "--year",
+            "2025",
+            "--agreement",
+            "vd2011",
+            "--state",
+            "BY",
+            "--as-of",
+            before,
+            "--json",
+        )
+        limit = {r["rule"]: r["limit"] for r in now if r["receiving_state"] == "BY" and r["inspecting_state"] is None}
+        old = {r["rule"]: r["limit"] for r in then if r["receiving_state"] == "BY" and r["inspecting_state"] is None}
+        assert (limit["inspection.passive"], old["inspection.passive"]) == (4, 3)
+
+    def test_an_invalid_file_is_reported_with_file_line_and_field_and_nothing_is_loaded(
+        self, database_url: str, tmp_path: Path
+    ) -> None:
+        folder = tmp_path / "agreements"
+        shutil.copytree(ROOT / "agreements", folder)
+        path = folder / "cfe.yaml"
+        path.write_text(
+            path.read_text().replace('formula: "max(1, ceil(oov * 15 / 100))"', 'formula: "max(1, ciel(oov))"')
+        )
+        result = csbm(database_url, "agreements", "load", str(folder), expect=1)
+        lines = [ln for ln in result.stderr.splitlines() if "cfe.yaml" in ln]
+        assert lines
+        assert "quota_rules[0].limit.formula: unknown function 'ciel'" in lines[0]
+        line_number = int(lines[0].split(":")[1])
+        assert "ciel" in path.read_text().splitlines()[line_number - 1]
+        assert csbm(database_url, "agreements", "list", "--json") == []
+
+
+class TestQuotaShape:
+    def test_quota_rows_have_exactly_the_documented_fields(self, database_url: str) -> None:
+        csbm(database_url, "agreements", "load")
+        rows = csbm(database_url, "quota", "--year", "2019", "--agreement", "vd2011", "--json")
+        assert rows
+        assert all(set(r) == QUOTA_ROW_KEYS for r in rows)
+        assert len([r for r in rows if r["rule"] == "inspection.passive"]) == 57
+        assert len([r for r in rows if r["rule"] == "inspection.per_inspecting_state"]) == 57 * 56
+        assert not [r for r in rows if r["kind"] == "concurrency"]
+
+    def test_mongolia_has_vienna_document_rows_only_from_2012(self, database_url: str) -> None:
+        csbm(database_url, "agreements", "load")
+        rows = csbm(database_url, "quota", "--year", "2012", "--agreement", "vd2011", "--state", "MN", "--json")
+        assert any(r["rule"] == "inspection.passive" for r in rows)
+        assert csbm(database_url, "quota", "--year", "2011", "--agreement", "vd2011", "--state", "MN", "--json") == []
