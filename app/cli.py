@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from app.catalog.loader import CatalogError, load_directory
 from app.cli_output import check_json, console, print_json, show_check, show_findings, show_quota
 from app.config import Settings
+from app.db import repositories as repo
 from app.db.migrate import upgrade
 from app.db.session import make_engine, transaction
 from app.domain.errors import DomainError
@@ -405,8 +406,6 @@ def declare(
         _fail(str(exc))
     try:
         with _session(database_url, write=True) as session:
-            from app.db import repositories as repo
-
             changed = repo.record_declaration(session, declaration, at=_now(), by=settings.resolved_user())
     except OperationalError as exc:
         _database_errors(exc)
@@ -414,6 +413,35 @@ def declare(
         print_json({"state": state, "year": year, "name": name, "value": value, "changed": changed})
     else:
         console.print(f"{state} {year} {name} = {value}: {'recorded' if changed else 'unchanged'}")
+
+
+@app.command("declarations")
+def declarations_list(
+    year: Annotated[int | None, typer.Option("--year")] = None,
+    state: Annotated[str | None, typer.Option("--state")] = None,
+    as_of: AsOf = None,
+    database_url: DatabaseUrl = None,
+    json_out: Json = False,
+) -> None:
+    """List the declarations quotas are computed from (latest value of each)."""
+    when = _as_of(as_of)
+    try:
+        with _session(database_url) as session:
+            found = [
+                d
+                for d in repo.declaration_list(session, when)
+                if (year is None or d.year == year) and (state is None or d.state == state)
+            ]
+    except OperationalError as exc:
+        _database_errors(exc)
+    rows = [{"state": d.state, "year": d.year, "name": d.name, "value": d.value, "source": d.source} for d in found]
+    if json_out:
+        print_json(rows)
+        return
+    for r in rows:
+        console.print(f"{r['state']} {r['year']} {r['name']} = {r['value']}  [dim]{r['source']}[/]")
+    if not rows:
+        console.print("No declarations.")
 
 
 # ---- quota, findings, check -------------------------------------------------

@@ -217,38 +217,36 @@ def to_entry(row: EntryRevision, ref: str) -> LedgerEntry:
 # ---- declarations -----------------------------------------------------------
 
 
-def declarations(
-    session: Session, *, years: Iterable[int] | None = None, as_of: dt.datetime | None = None
-) -> dict[DeclarationKey, int]:
+def _latest_declarations(as_of: dt.datetime | None) -> Any:
+    """Each declaration with its latest revision recorded by ``as_of``."""
     later = aliased(DeclarationRevision)
     newer = and_(
         later.declaration_id == DeclarationRevision.declaration_id, later.revision > DeclarationRevision.revision
     )
-    query = select(DeclarationRow.state, DeclarationRow.year, DeclarationRow.name, DeclarationRevision.value).join(
+    query = select(DeclarationRow, DeclarationRevision).join(
         DeclarationRevision, DeclarationRevision.declaration_id == DeclarationRow.id
     )
     if as_of is not None:
         query = query.where(DeclarationRevision.recorded_at <= as_of)
         newer = and_(newer, later.recorded_at <= as_of)
+    return query.where(~exists().where(newer))
+
+
+def declarations(
+    session: Session, *, years: Iterable[int] | None = None, as_of: dt.datetime | None = None
+) -> dict[DeclarationKey, int]:
+    query = _latest_declarations(as_of)
     if years is not None:
         query = query.where(DeclarationRow.year.in_(sorted(set(years))))
-    query = query.where(~exists().where(newer))
-    return {(state, year, name): value for state, year, name, value in session.execute(query)}
+    return {(row.state, row.year, row.name): rev.value for row, rev in session.execute(query)}
 
 
 def declaration_list(session: Session, as_of: dt.datetime | None = None) -> list[Declaration]:
-    rows = declarations(session, as_of=as_of)
-    sources = dict(
-        session.execute(
-            select(DeclarationRow.id, DeclarationRevision.source)
-            .join(DeclarationRevision, DeclarationRevision.declaration_id == DeclarationRow.id)
-            .order_by(DeclarationRevision.revision)
-        ).all()
-    )
-    ids = {(r.state, r.year, r.name): r.id for r in session.scalars(select(DeclarationRow))}
+    """The latest revision (as of ``as_of``) of every declaration, with its source."""
+    query = _latest_declarations(as_of).order_by(DeclarationRow.state, DeclarationRow.year, DeclarationRow.name)
     return [
-        Declaration(state=s, year=y, name=n, value=v, source=sources.get(ids[(s, y, n)], ""))
-        for (s, y, n), v in sorted(rows.items())
+        Declaration(state=row.state, year=row.year, name=row.name, value=rev.value, source=rev.source)
+        for row, rev in session.execute(query)
     ]
 
 

@@ -228,6 +228,9 @@ class TestDeclarations:
         assert csbm(loaded, "declare", "BY", "2025", "units", "170", "--source", "AEMI 2024", "--json")["changed"]
         assert not csbm(loaded, "declare", "BY", "2025", "units", "170", "--source", "AEMI 2024", "--json")["changed"]
         csbm(loaded, "declare", "BY", "2025", "units", "400")
+        assert csbm(loaded, "declarations", "--state", "BY", "--json") == [
+            {"state": "BY", "year": 2025, "name": "units", "value": 400, "source": ""}
+        ]
         rows = csbm(loaded, "quota", "--year", "2025", "--agreement", "vd2011", "--state", "BY", "--json")
         assert (
             next(r for r in rows if r["rule"] == "evaluation_visit.passive" and r["receiving_state"] == "BY")["limit"]
