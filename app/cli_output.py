@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
 from typing import Any
 
 from rich.console import Console
@@ -15,8 +16,9 @@ from app.domain.findings import Finding, Severity
 from app.domain.quota import QuotaRow
 from app.services.ledger import CheckResult
 
-console = Console()
-errors = Console(stderr=True)
+# Piped output (a file, a pager, CI logs) gets a wide fixed width instead of
+# rich's 80-column fallback, which would fold every quota table into noise.
+console = Console(width=None if sys.stdout.isatty() else 150)
 
 _SEVERITY_STYLE = {Severity.VIOLATION: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
@@ -25,35 +27,75 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
-def quota_table(title: str, rows: Sequence[QuotaRow]) -> Table:
+_ACTIVITY_LABEL = {
+    "inspection": "inspections",
+    "evaluation_visit": "eval. visits",
+    "declared_site_inspection": "declared-site insp.",
+    "challenge_inspection": "challenge insp.",
+    "observation_flight": "flights",
+}
+_KIND_LABEL = {
+    "passive": "quota",
+    "per_inspecting_state": "per state",
+    "pair": "bilateral",
+    "active": "active quota",
+    "per_object": "per unit",
+    "per_object_per_inspecting_state": "per unit & state",
+}
+
+
+def rule_label(row: QuotaRow) -> str:
+    return f"{_ACTIVITY_LABEL.get(row.activity, row.activity)}: {_KIND_LABEL.get(row.kind, row.kind)}"
+
+
+def period_label(start: date, end: date) -> str:
+    """2025 for a calendar year, 2025Q2 for a quarter, 2024/25 for a treaty year, else the range."""
+    if (start.month, start.day, end.month, end.day) == (1, 1, 12, 31) and start.year == end.year:
+        return str(start.year)
+    if end.year == start.year + 1 and end + timedelta(days=1) == start.replace(year=start.year + 1):
+        return f"{start.year}/{end.year % 100:02d}"
+    if start.day == 1 and start.month in (1, 4, 7, 10) and end == _quarter_end(start):
+        return f"{start.year}Q{(start.month - 1) // 3 + 1}"
+    return f"{start}..{end}"
+
+
+def _quarter_end(start: date) -> date:
+    month = start.month + 3
+    first_after = date(start.year + (month > 12), (month - 1) % 12 + 1, 1)
+    return first_after - timedelta(days=1)
+
+
+def _remaining_cell(row: QuotaRow) -> str:
+    text = row.describe_remaining()
+    if row.limit is None:
+        return f"[yellow]{text}[/]"
+    if row.remaining is not None and row.remaining < 0:
+        return f"[red]{text}[/]"
+    return text
+
+
+def quota_table(title: str, rows: Sequence[QuotaRow], party_columns: Sequence[tuple[str, str]]) -> Table:
+    """A quota table; ``party_columns`` picks which of receiving/inspecting/object to show."""
     table = Table(title=title, title_justify="left")
-    for name in (
-        "agreement",
-        "rule",
-        "period",
-        "receiving",
-        "inspecting",
-        "object",
-        "limit",
-        "used",
-        "pending",
-        "remaining",
-    ):
-        table.add_column(name, justify="right" if name in ("limit", "used", "pending") else "left")
+    table.add_column("agreement", no_wrap=True)
+    table.add_column("quota")
+    table.add_column("period", no_wrap=True)
+    for header, _ in party_columns:
+        table.add_column(header, overflow="fold")
+    for name in ("limit", "used", "pending"):
+        table.add_column(name, justify="right")
+    table.add_column("remaining", min_width=12)
     for r in rows:
-        remaining = r.describe_remaining()
-        style = "red" if (r.remaining is not None and r.remaining < 0) else ("yellow" if r.limit is None else "")
+        parties = [escape(getattr(r, attribute) or "-") for _, attribute in party_columns]
         table.add_row(
             r.agreement,
-            r.rule,
-            f"{r.period_start}..{r.period_end}",
-            r.receiving_state or "-",
-            r.inspecting_state or "-",
-            r.object or "-",
+            rule_label(r),
+            period_label(r.period_start, r.period_end),
+            *parties,
             "?" if r.limit is None else str(r.limit),
             str(r.used),
             str(r.pending),
-            f"[{style}]{remaining}[/]" if style else remaining,
+            _remaining_cell(r),
         )
     return table
 
@@ -67,12 +109,15 @@ def show_quota(rows: Sequence[QuotaRow], *, state: str | None, show_all: bool, c
 
     visible = [r for r in rows if shown(r)]
     if state is None:
-        console.print(quota_table("Quota status", visible))
+        columns = [("receiving", "receiving_state"), ("inspecting", "inspecting_state"), ("object", "object")]
+        console.print(quota_table("Quota status", visible, columns))
     else:
         accept = [r for r in visible if concerns(r, "receiving")]
         conduct = [r for r in visible if concerns(r, "inspecting")]
-        console.print(quota_table(f"What {state} must still accept (receiving)", accept))
-        console.print(quota_table(f"What {state} may still conduct (inspecting)", conduct))
+        console.print(
+            quota_table(f"What {state} must still accept", accept, [("from", "inspecting_state"), ("object", "object")])
+        )
+        console.print(quota_table(f"What {state} may still conduct", conduct, [("in", "receiving_state")]))
     hidden = len(rows) - len(visible)
     if hidden:
         console.print(f"[dim]{hidden} pairwise rows with nothing used or pending are hidden; --all shows them.[/]")
@@ -116,7 +161,8 @@ def check_json(result: CheckResult) -> dict[str, Any]:
 
 
 def show_check(result: CheckResult) -> None:
-    table = quota_table(f"Quota impact of {result.entry.ref}", [after for _, after in result.rows])
+    columns = [("receiving", "receiving_state"), ("inspecting", "inspecting_state"), ("object", "object")]
+    table = quota_table(f"Quota impact of {result.entry.ref}", [after for _, after in result.rows], columns)
     console.print(table)
     if result.findings:
         show_findings(result.findings)
