@@ -65,6 +65,7 @@ def build_agreement(model: AgreementFile) -> tuple[Agreement, Problems]:
         groups=groups,
         quota_rules=rules,
         timing_rules=timing,
+        refusable={r.activity: source(r.source) for r in model.refusable_activities},
         provisions=tuple(Provision(id=p.id, text=p.text, source=source(p.source)) for p in model.provisions),
     )
     return agreement, problems

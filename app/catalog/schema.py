@@ -149,6 +149,13 @@ class ProvisionModel(Strict):
     source: SourceModel
 
 
+class RefusableModel(Strict):
+    """An activity the receiving state may refuse even within quota."""
+
+    activity: Activity
+    source: SourceModel
+
+
 class AgreementFile(Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9-]{0,39}$")
     title: Titles
@@ -159,4 +166,5 @@ class AgreementFile(Strict):
     quota_rules: list[QuotaRuleModel] = []
     timing_rules: list[TimingRuleModel] = []
     provisions: list[ProvisionModel] = []
+    refusable_activities: list[RefusableModel] = []
     notes: str | None = None

@@ -225,6 +225,9 @@ class Agreement:
     quota_rules: tuple[QuotaRule, ...] = ()
     timing_rules: tuple[TimingRule, ...] = ()
     provisions: tuple[Provision, ...] = ()
+    # Activities the receiving state may refuse even within quota (CFE challenge
+    # inspections, PoI section VIII para 4): refusing them is never a violation.
+    refusable: Mapping[Activity, Source] = field(default_factory=dict)
 
     def rule(self, rule_id: str) -> QuotaRule:
         for rule in self.quota_rules:

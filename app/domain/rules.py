@@ -150,9 +150,12 @@ def refusal_findings(
     quota or cap, broke a timing rule, or fell outside the agreement's force
     (or was for force majeure, which has its own status). Where a needed
     limit is unknown, compliance cannot be established and no finding is made.
+    An agreement may also name activities that can be refused outright: the
+    CFE lets a state refuse a challenge inspection (PoI section VIII para 4),
+    and there the treaty text wins over the general rule.
     """
     findings: list[Finding] = []
-    refused = [e for e in pool if e.status is Status.REFUSED]
+    refused = [e for e in pool if e.status is Status.REFUSED and e.activity not in agreement.refusable]
     for entry in refused:
         if _refusal_justified(agreement, entry, pool, groups, resolver):
             continue

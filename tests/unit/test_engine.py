@@ -367,6 +367,29 @@ class TestRefusals:
         ev = run("vd2011", inspections("DE", "FR", status=Status.REFUSED))
         assert row(ev, "inspection.passive", "BY").remaining == 3
 
+    def test_refusing_a_cfe_challenge_inspection_is_allowed_by_the_treaty(self) -> None:
+        challenge = make_entry(
+            "R-3",
+            agreement="cfe",
+            activity="challenge_inspection",
+            inspecting_state="DE",
+            receiving_state="HU",
+            start=dt.date(2023, 6, 1),
+            status=Status.REFUSED,
+        )
+        declared = make_entry(
+            "R-4",
+            agreement="cfe",
+            activity="declared_site_inspection",
+            inspecting_state="DE",
+            receiving_state="HU",
+            start=dt.date(2023, 7, 1),
+            status=Status.REFUSED,
+        )
+        ev = run("cfe", [challenge, declared], span=(dt.date(2023, 1, 1), dt.date(2023, 12, 31)))
+        assert codes(ev, "R-3") == set()
+        assert codes(ev, "R-4") == {Code.REFUSED_WITHIN_QUOTA}
+
 
 class TestReportCut:
     def test_count_until_leaves_out_entries_that_start_later(self) -> None:
