@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from app.catalog.loader import CatalogError, load_directory
-from app.cli_output import check_json, console, print_json, show_check, show_findings, show_quota
+from app.cli_output import check_json, console, print_json, show_agreement, show_check, show_findings, show_quota
 from app.config import Settings
 from app.db import repositories as repo
 from app.db.migrate import upgrade
@@ -220,6 +220,28 @@ def agreements_list(database_url: DatabaseUrl = None, as_of: AsOf = None, json_o
             f"[bold]{r['id']}[/] v{r['version']}: {r['title']} "
             f"(in force {r['in_force_from']}{ended}; {r['parties']} parties)"
         )
+
+
+@agreements_app.command("show")
+def agreements_show(
+    agreement_id: Annotated[str, typer.Argument(metavar="AGREEMENT")],
+    database_url: DatabaseUrl = None,
+    as_of: AsOf = None,
+    json_out: Json = False,
+) -> None:
+    """One agreement: its rules with their sources, and the parties' status timelines."""
+    when = _as_of(as_of)
+    try:
+        with _session(database_url) as session:
+            agreements = catalog.agreements_as_of(session, when)
+    except OperationalError as exc:
+        _database_errors(exc)
+    _known_agreement(agreements, agreement_id)
+    described = catalog.describe_agreement(agreements[agreement_id])
+    if json_out:
+        print_json(described)
+    else:
+        show_agreement(described)
 
 
 # ---- ledger -----------------------------------------------------------------

@@ -170,3 +170,51 @@ def show_check(result: CheckResult) -> None:
         console.print("It would raise no new findings.")
     verdict = "[green]within every quota[/]" if not result.over_limit else "[red]over a limit[/]"
     console.print(f"Verdict: {verdict}")
+
+
+def _cite(source: dict[str, Any] | None) -> str:
+    if not source:
+        return ""
+    where = " ".join(part for part in (source["document"], source["paragraph"]) if part)
+    return f"{where} ({source['confidence']})"
+
+
+def show_agreement(a: dict[str, Any]) -> None:
+    ended = f", terminated {a['terminated_on']}" if a["terminated_on"] else ""
+    console.print(f"[bold]{escape(a['title']['en'])}[/] ({a['id']})\n{escape(a['title']['ru'])}")
+    console.print(
+        f"{escape(a['legal_basis'])}\nIn force from {a['in_force_from']}{ended}. {escape(_cite(a['status_source']))}"
+    )
+    rules = Table(title="Quota rules", title_justify="left")
+    for name in ("rule", "kind", "period", "limit", "source"):
+        rules.add_column(name, overflow="fold")
+    for r in a["quota_rules"]:
+        limit = r["limit"].get("constant", r["limit"].get("formula"))
+        extra = f" (+{len(r['party_limits'])} per party)" if r["party_limits"] else ""
+        rules.add_row(r["id"], r["kind"], r["period"], f"{limit}{extra}", escape(_cite(r["source"])))
+    console.print(rules)
+    timing = Table(title="Timing rules", title_justify="left")
+    for name in ("activity", "rule", "value", "source"):
+        timing.add_column(name, overflow="fold")
+    for t in a["timing_rules"]:
+        timing.add_row(t["activity"], t["kind"], str(t["value"]), escape(_cite(t["source"])))
+    console.print(timing)
+    changes = Table(title="Parties whose status changed", title_justify="left")
+    for name in ("state", "joined", "withdrew", "suspensions"):
+        changes.add_column(name, overflow="fold")
+    for p in a["parties"]:
+        if p["joined_on"] != a["in_force_from"] or p["withdrew_on"] or p["suspensions"]:
+            suspensions = "; ".join(
+                f"from {s['start']}"
+                + (f" to {s['end']}" if s["end"] else "")
+                + (f" toward {', '.join(s['toward'])}" if s["toward"] else " toward all")
+                for s in p["suspensions"]
+            )
+            changes.add_row(p["state"], p["joined_on"], p["withdrew_on"] or "-", suspensions or "-")
+    console.print(changes)
+    others = sum(
+        1
+        for p in a["parties"]
+        if p["joined_on"] == a["in_force_from"] and not p["withdrew_on"] and not p["suspensions"]
+    )
+    console.print(f"{others} other parties since entry into force.")

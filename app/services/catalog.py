@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -13,7 +14,8 @@ from app.catalog.loader import load_directory, parse_agreement
 from app.db import repositories as repo
 from app.db.migrate import shipped_path
 from app.db.models import AgreementVersion
-from app.domain.agreement import Agreement
+from app.domain.agreement import Agreement, Limit, LimitKind, Source
+from app.domain.periods import PeriodKind, PeriodSpec
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,3 +66,92 @@ def agreements_as_of(session: Session, as_of: dt.datetime | None = None) -> dict
 
 def agreement_versions(session: Session, as_of: dt.datetime | None = None) -> list[AgreementVersion]:
     return repo.agreement_versions(session, as_of)
+
+
+def _source(source: Source | None) -> dict[str, str | None] | None:
+    if source is None:
+        return None
+    return {
+        "document": source.document,
+        "paragraph": source.paragraph,
+        "confidence": str(source.confidence),
+        "note": source.note,
+    }
+
+
+def _limit(limit: Limit) -> dict[str, Any]:
+    if limit.kind is LimitKind.CONSTANT:
+        return {"constant": limit.value}
+    described: dict[str, Any] = {"formula": limit.formula.text if limit.formula else None}
+    if limit.refs:
+        described["share"] = {r.name: {"rule": r.rule, "side": str(r.side)} for r in limit.refs}
+    return described
+
+
+def _period(spec: PeriodSpec) -> str:
+    if spec.kind is PeriodKind.TREATY_YEAR:
+        return f"treaty_year from {spec.start_month:02d}-{spec.start_day:02d}"
+    return str(spec.kind)
+
+
+def describe_agreement(agreement: Agreement) -> dict[str, Any]:
+    """An agreement as plain data: rules with sources, parties with status timelines."""
+    return {
+        "id": agreement.id,
+        "title": {"en": agreement.title_en, "ru": agreement.title_ru},
+        "legal_basis": agreement.legal_basis,
+        "in_force_from": agreement.in_force_from.isoformat(),
+        "terminated_on": agreement.terminated_on.isoformat() if agreement.terminated_on else None,
+        "status_source": _source(agreement.status_source),
+        "parties": [
+            {
+                "state": t.state,
+                "joined_on": t.joined_on.isoformat(),
+                "withdrew_on": t.withdrew_on.isoformat() if t.withdrew_on else None,
+                "suspensions": [
+                    {
+                        "start": s.start.isoformat(),
+                        "end": s.end.isoformat() if s.end else None,
+                        "toward": sorted(s.toward) if s.toward is not None else None,
+                        "source": _source(s.source),
+                    }
+                    for s in t.suspensions
+                ],
+                "source": _source(t.source),
+            }
+            for t in sorted(agreement.parties.values(), key=lambda t: t.state)
+        ],
+        "groups": [
+            {
+                "id": g.id,
+                "name": {"en": g.name_en, "ru": g.name_ru},
+                "shares_quota": g.shares_quota,
+                "members": [
+                    {"state": m.state, "start": m.start.isoformat(), "end": m.end.isoformat() if m.end else None}
+                    for m in g.members
+                ],
+                "source": _source(g.source),
+            }
+            for g in agreement.groups
+        ],
+        "quota_rules": [
+            {
+                "id": r.id,
+                "activity": str(r.activity),
+                "counts": sorted(str(a) for a in r.counts),
+                "kind": str(r.kind),
+                "period": _period(r.period),
+                "limit": _limit(r.limit),
+                "party_limits": {p: _limit(lm) for p, lm in r.party_limits.items()},
+                "description": r.description,
+                "source": _source(r.source),
+            }
+            for r in agreement.quota_rules
+        ],
+        "timing_rules": [
+            {"activity": str(t.activity), "kind": str(t.kind), "value": t.value, "source": _source(t.source)}
+            for t in agreement.timing_rules
+        ],
+        "refusable_activities": [{"activity": str(a), "source": _source(s)} for a, s in agreement.refusable.items()],
+        "provisions": [{"id": p.id, "text": p.text, "source": _source(p.source)} for p in agreement.provisions],
+    }

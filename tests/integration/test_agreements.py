@@ -93,6 +93,22 @@ class TestLoadingAgreements:
         assert csbm(database_url, "agreements", "list", "--json") == []
 
 
+class TestShowingAnAgreement:
+    def test_show_gives_rules_with_sources_and_the_parties_status_timelines(self, database_url: str) -> None:
+        csbm(database_url, "agreements", "load")
+        cfe = csbm(database_url, "agreements", "show", "cfe", "--json")
+        rule = next(r for r in cfe["quota_rules"] if r["id"] == "declared_site.passive")
+        assert rule["period"] == "treaty_year from 03-16"
+        assert rule["source"]["paragraph"] == "section II paras 10(D), 12 and 16"
+        belarus = next(p for p in cfe["parties"] if p["state"] == "BY")
+        assert [(s["start"], s["toward"]) for s in belarus["suspensions"]] == [
+            ("2023-10-01", ["CZ", "PL"]),
+            ("2024-05-24", None),
+        ]
+        assert cfe["refusable_activities"][0]["activity"] == "challenge_inspection"
+        assert "unknown agreement 'nato'" in csbm(database_url, "agreements", "show", "nato", expect=2).stderr
+
+
 class TestQuotaShape:
     def test_quota_rows_have_exactly_the_documented_fields(self, database_url: str) -> None:
         csbm(database_url, "agreements", "load")
