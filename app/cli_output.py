@@ -24,7 +24,10 @@ _SEVERITY_STYLE = {Severity.VIOLATION: "bold red", Severity.WARNING: "yellow", S
 
 
 def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    # Indented for a person at a terminal; compact otherwise, which lets the json
+    # module use its C encoder (several times faster on large quota tables).
+    indent = 2 if sys.stdout.isatty() else None
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=indent) + "\n")
 
 
 _ACTIVITY_LABEL = {

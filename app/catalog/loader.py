@@ -25,7 +25,12 @@ SUFFIXES = (".yaml", ".yml")
 MAX_FILE_BYTES = 1_000_000
 
 
-class _Loader(yaml.SafeLoader):
+# libyaml's parser where PyYAML was built with it; the constructor and the
+# resolver stay the safe Python ones either way.
+_SafeBase: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_SafeBase):  # type: ignore[valid-type,misc]
     """SafeLoader without YAML 1.1's yes/no/on/off booleans.
 
     Norway's ISO code is NO; under YAML 1.1 an unquoted NO is ``False``.
@@ -77,14 +82,17 @@ def parse_agreement(content: str, filename: str) -> LoadedAgreement:
     """Validate one agreement file's text; raise CatalogError listing every problem."""
     if len(content.encode("utf-8")) > MAX_FILE_BYTES:
         raise CatalogError([CatalogIssue(filename, None, "", f"file is larger than {MAX_FILE_BYTES} bytes")])
+    loader = _Loader(content)
     try:
-        node = yaml.compose(content, Loader=_Loader)
-        data = yaml.load(content, Loader=_Loader)
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise CatalogError([CatalogIssue(filename, line, "", f"not valid YAML: {problem}")]) from None
+    finally:
+        loader.dispose()
     if not isinstance(data, dict):
         raise CatalogError([CatalogIssue(filename, 1, "", "an agreement file must be a YAML mapping")])
     try:

@@ -228,6 +228,17 @@ class Agreement:
     # Activities the receiving state may refuse even within quota (CFE challenge
     # inspections, PoI section VIII para 4): refusing them is never a violation.
     refusable: Mapping[Activity, Source] = field(default_factory=dict)
+    # Memo of force-change days per state; derived data, not part of identity.
+    _change_days: dict[str, frozenset[date]] = field(default_factory=dict, compare=False, repr=False)
+
+    def change_days_of(self, state: str) -> frozenset[date]:
+        """Days on which ``state``'s standing under this agreement changes."""
+        days = self._change_days.get(state)
+        if days is None:
+            timeline = self.parties.get(state)
+            days = frozenset(timeline.change_days()) if timeline else frozenset()
+            self._change_days[state] = days
+        return days
 
     def rule(self, rule_id: str) -> QuotaRule:
         for rule in self.quota_rules:

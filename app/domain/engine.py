@@ -67,7 +67,11 @@ def evaluate(
     the year's use up to 30 June). Findings are about entries that start in
     [start, end].
     """
-    pool = [e for e in entries if e.agreement == agreement.id and (count_until is None or e.start_day <= count_until)]
+    # Sorted once into counting order; every group built from it keeps that order.
+    pool = sorted(
+        (e for e in entries if e.agreement == agreement.id and (count_until is None or e.start_day <= count_until)),
+        key=LedgerEntry.counting_key,
+    )
     resolver = LimitResolver(agreement, declarations)
     rows: list[QuotaRow] = []
     findings: list[Finding] = []
@@ -111,7 +115,7 @@ def _count_rule(
             period=period,
             key=key,
             limit=resolver.resolve(rule, key[0], key[1], period.start.year),
-            entries=sorted(found, key=LedgerEntry.counting_key),
+            entries=found,
         )
         for key, found in members.items()
     ]

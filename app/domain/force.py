@@ -43,9 +43,7 @@ def change_days(agreement: Agreement, *states: str) -> set[date]:
     if agreement.terminated_on:
         days.add(agreement.terminated_on)
     for state in states:
-        timeline = agreement.parties.get(state)
-        if timeline is not None:
-            days |= timeline.change_days()
+        days |= agreement.change_days_of(state)
     return days
 
 

@@ -26,8 +26,7 @@ class CountedGroup:
 
     def position_of(self, entry: LedgerEntry) -> int:
         """How many counted entries of the group come before ``entry``."""
-        keys = [e.counting_key() for e in self.entries]
-        return bisect.bisect_left(keys, entry.counting_key())
+        return bisect.bisect_left(self.entries, entry.counting_key(), key=LedgerEntry.counting_key)
 
 
 def group_key(agreement: Agreement, rule: QuotaRule, entry: LedgerEntry) -> RowKey | None:

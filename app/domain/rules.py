@@ -78,12 +78,11 @@ def entry_findings(agreement: Agreement, entry: LedgerEntry) -> list[Finding]:
 
 
 def _by_receiving_party(agreement: Agreement, rule: QuotaRule, pool: list[LedgerEntry]) -> dict[str, list[LedgerEntry]]:
+    """Counted entries per receiving party, in the pool's order, which is the counting order."""
     parties: dict[str, list[LedgerEntry]] = defaultdict(list)
     for entry in pool:
         if entry.activity in rule.counts and entry.status.is_counted:
             parties[agreement.quota_party(entry.receiving_state, entry.start_day)].append(entry)
-    for entries in parties.values():
-        entries.sort(key=LedgerEntry.counting_key)
     return parties
 
 
@@ -156,8 +155,13 @@ def refusal_findings(
     """
     findings: list[Finding] = []
     refused = [e for e in pool if e.status is Status.REFUSED and e.activity not in agreement.refusable]
+    running = {
+        rule.id: _by_receiving_party(agreement, rule, pool)
+        for rule in agreement.quota_rules
+        if refused and rule.kind is RuleKind.CONCURRENCY
+    }
     for entry in refused:
-        if _refusal_justified(agreement, entry, pool, groups, resolver):
+        if _refusal_justified(agreement, entry, running, groups, resolver):
             continue
         rule = _primary_rule(agreement, entry)
         source = rule.source if rule else agreement.status_source
@@ -166,8 +170,11 @@ def refusal_findings(
     return findings
 
 
+Running = Mapping[str, dict[str, list[LedgerEntry]]]  # concurrency rule -> party -> counted entries
+
+
 def _refusal_justified(
-    agreement: Agreement, entry: LedgerEntry, pool: list[LedgerEntry], groups: GroupIndex, resolver: LimitResolver
+    agreement: Agreement, entry: LedgerEntry, running: Running, groups: GroupIndex, resolver: LimitResolver
 ) -> bool:
     if not in_force_throughout(
         agreement, entry.inspecting_state, entry.receiving_state, entry.start_day, entry.end_day
@@ -176,7 +183,7 @@ def _refusal_justified(
     if any(f.code in _REQUEST_BREACHES for f in timing_findings(agreement, entry)):
         return True
     for rule in agreement.quota_rules:
-        if entry.activity in rule.counts and _would_exceed(agreement, rule, entry, pool, groups, resolver):
+        if entry.activity in rule.counts and _would_exceed(agreement, rule, entry, running, groups, resolver):
             return True
     return False
 
@@ -185,7 +192,7 @@ def _would_exceed(
     agreement: Agreement,
     rule: QuotaRule,
     entry: LedgerEntry,
-    pool: list[LedgerEntry],
+    running: Running,
     groups: GroupIndex,
     resolver: LimitResolver,
 ) -> bool:
@@ -193,7 +200,7 @@ def _would_exceed(
     if rule.kind is RuleKind.CONCURRENCY:
         party = agreement.quota_party(entry.receiving_state, entry.start_day)
         limit = resolver.resolve(rule, party, None, rule.period.containing(entry.start_day).start.year)
-        earlier = _by_receiving_party(agreement, rule, pool).get(party, [])
+        earlier = running[rule.id].get(party, [])
         return limit.value is None or _overlapping_before(earlier, entry) + 1 > limit.value
     key = group_key(agreement, rule, entry)
     if key is None:
