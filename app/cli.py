@@ -493,6 +493,8 @@ def quota(
     except OperationalError as exc:
         _database_errors(exc)
     rows = quota_rows(evaluations, state)
+    if not evaluations:
+        _error("no agreements are loaded: run `csbm agreements load` (or `csbm demo`)")
     if json_out:
         print_json([r.as_json() for r in rows])
         return
@@ -603,4 +605,9 @@ def demo_command(database_url: DatabaseUrl = None, user: User = None, json_out: 
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except DomainError as exc:
+        # A domain rule refused something no earlier check caught: say what, not how.
+        _error(f"csbm: {exc}")
+        sys.exit(EXIT_BAD_INPUT)

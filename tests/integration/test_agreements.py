@@ -124,3 +124,12 @@ class TestQuotaShape:
         rows = csbm(database_url, "quota", "--year", "2012", "--agreement", "vd2011", "--state", "MN", "--json")
         assert any(r["rule"] == "inspection.passive" for r in rows)
         assert csbm(database_url, "quota", "--year", "2011", "--agreement", "vd2011", "--state", "MN", "--json") == []
+
+
+class TestHelpfulErrors:
+    def test_an_unmigrated_database_asks_for_db_upgrade(self, tmp_path: Path) -> None:
+        url = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+        assert "run `csbm db upgrade` first" in csbm(url, "quota", "--year", "2025", expect=1).stderr
+
+    def test_quota_without_agreements_says_how_to_load_them(self, database_url: str) -> None:
+        assert "csbm agreements load" in csbm(database_url, "quota", "--year", "2025").stderr
