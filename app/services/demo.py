@@ -421,6 +421,7 @@ DECLARATIONS = (
     Declaration(state="LV", year=2026, name="units", value=32, source=ILLUSTRATIVE),
     Declaration(state="PL", year=2025, name="units", value=310, source=ILLUSTRATIVE),
     Declaration(state="PL", year=2026, name="units", value=320, source=ILLUSTRATIVE),
+    Declaration(state="BY", year=2024, name="oov", value=40, source=ILLUSTRATIVE),
     Declaration(state="BY", year=2025, name="oov", value=40, source=ILLUSTRATIVE),
     Declaration(state="BY", year=2026, name="oov", value=40, source=ILLUSTRATIVE),
 )
