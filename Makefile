@@ -6,7 +6,11 @@ STAMP := $(VENV)/.installed
 DEMO_DB ?= sqlite:///$(CURDIR)/var/csbm.sqlite3
 export CSBM_TEST_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: install demo test test-sqlite check lint format clean
+# Debian packages: Pango and HarfBuzz for WeasyPrint (PDF), DejaVu fonts for
+# Cyrillic, poppler-utils for the PDF tests. Installed when missing and root.
+SYSDEPS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils
+
+.PHONY: install sysdeps demo test check lint format messages clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,8 +20,17 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+sysdeps:
+	@missing=$$(for p in $(SYSDEPS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    echo "installing $$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "csbm needs these Debian packages: $$missing (install them, e.g. sudo apt-get install $$missing)"; fi; \
+	fi
+
 ## demo: install, migrate var/csbm.sqlite3, load agreements + sample data, show Belarus's quotas
-demo: $(STAMP)
+demo: $(STAMP) sysdeps
 	mkdir -p var
 	$(BIN)/csbm db upgrade --database-url $(DEMO_DB)
 	$(BIN)/csbm agreements load --database-url $(DEMO_DB)
@@ -27,7 +40,7 @@ demo: $(STAMP)
 	$(BIN)/csbm quota --year 2026 --state BY --database-url $(DEMO_DB)
 
 ## test: the whole suite, on SQLite and on PostgreSQL at CSBM_TEST_PG_URL
-test: $(STAMP)
+test: $(STAMP) sysdeps
 	$(BIN)/python -m pytest -n 2 -q
 
 check: $(STAMP)
@@ -39,6 +52,11 @@ check: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff format app tests bench
 	$(BIN)/ruff check --fix app tests bench
+
+## messages: re-extract the message template; new entries then need translating in the .po
+messages: $(STAMP)
+	$(BIN)/pybabel extract -k N_ --no-location --sort-output --project csbm -o app/locale/csbm.pot app
+	$(BIN)/pybabel update -i app/locale/csbm.pot -d app/locale -D csbm -l ru --no-fuzzy-matching --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -27,7 +27,9 @@ from app.db.session import make_engine, transaction
 from app.domain.errors import DomainError
 from app.domain.ledger import Declaration
 from app.domain.moments import parse_moment
-from app.services import catalog, demo, ledger
+from app.domain.report import parse_period
+from app.reporting.i18n import LANGUAGES
+from app.services import catalog, demo, ledger, reports
 from app.services.evaluation import evaluate_range, findings_of, party_has_state, quota_rows
 from app.services.ledger_csv import EntryContext, LedgerFileError, parse_entry
 from app.services.states import known_states
@@ -581,6 +583,59 @@ def check(
         print_json(check_json(result))
     else:
         show_check(result)
+
+
+# ---- reports ----------------------------------------------------------------
+
+
+def _split(value: str, allowed: tuple[str, ...], option: str) -> list[str]:
+    chosen = [part.strip() for part in value.split(",") if part.strip()]
+    unknown = [c for c in chosen if c not in allowed]
+    if unknown or not chosen:
+        _fail(f"{option}: {', '.join(unknown) or 'nothing'} is not one of {', '.join(allowed)}", EXIT_USAGE)
+    return list(dict.fromkeys(chosen))
+
+
+@app.command("report")
+def report(
+    period: Annotated[str, typer.Option("--period", help="2026Q1, 2026, or 2026-01-01..2026-03-31")],
+    formats: Annotated[str, typer.Option("--format", help="html,pdf,xlsx,csv,json (comma-separated)")],
+    lang: Annotated[str, typer.Option("--lang", help="en or ru, or both: en,ru")] = "en",
+    home_state: Annotated[
+        str | None, typer.Option("--home-state", help="Default CSBM_HOME_STATE; none: all states")
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", help="Folder for reports")] = Path("reports"),
+    database_url: DatabaseUrl = None,
+    json_out: Json = False,
+) -> None:
+    """Write a compliance report; a report once filed is never overwritten."""
+    try:
+        chosen_period = parse_period(period)
+    except DomainError as exc:
+        _fail(f"--period: {exc.message}", EXIT_USAGE)
+    chosen_formats = _split(formats, reports.FORMATS, "--format")
+    languages = _split(lang, LANGUAGES, "--lang")
+    home = home_state or _settings(database_url).home_state
+    try:
+        with _session(database_url) as session:
+            written = reports.generate_report(
+                session,
+                chosen_period,
+                formats=chosen_formats,
+                languages=languages,
+                out=out,
+                generated_at=_now(),
+                home_state=home,
+            )
+    except OperationalError as exc:
+        _database_errors(exc)
+    if json_out:
+        print_json({"folder": str(written.folder), "written": written.written, "unchanged": written.unchanged})
+        return
+    if written.written:
+        console.print(f"{written.folder}: wrote {', '.join(written.written)}")
+    else:
+        console.print(f"{written.folder}: unchanged (the inputs have not changed since it was filed)")
 
 
 # ---- demo -------------------------------------------------------------------

@@ -55,6 +55,27 @@ class RefSide(StrEnum):
     INSPECTING = "inspecting"
 
 
+class ChangeKind(StrEnum):
+    ENTRY_INTO_FORCE = "entry_into_force"
+    JOINED = "joined"
+    SUSPENSION = "suspension"
+    SUSPENSION_ENDED = "suspension_ended"
+    WITHDRAWAL = "withdrawal"
+    TERMINATION = "termination"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StatusChange:
+    """A change in an agreement's force; ``state`` is "*" for the agreement as a whole,
+    and ``toward`` names the states a directed suspension concerns (empty: everyone)."""
+
+    agreement: str
+    day: date
+    state: str
+    change: ChangeKind
+    toward: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Source:
     document: str

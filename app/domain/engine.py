@@ -143,7 +143,7 @@ def _tally(agreement: Agreement, group: CountedGroup) -> tuple[QuotaRow, list[Fi
 
 def _over_limit_findings(agreement: Agreement, group: CountedGroup) -> list[Finding]:
     rule, limit = group.rule, group.limit
-    scope = f"{rule.id} ({rule.description or rule.kind})"
+    scope = rule.id
     period = f"{group.period.start}..{group.period.end}"
     if limit.value is None:
         return [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 
@@ -83,6 +83,9 @@ class Finding:
     rule: str
     responsible_state: str
     message: str
+    # The values the message was rendered from, so it can be rendered again in
+    # another language; not part of the finding's identity or its JSON.
+    params: tuple[tuple[str, str], ...] = field(default=(), compare=False, repr=False)
 
     @property
     def severity(self) -> Severity:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from app.domain.agreement import Agreement
+from app.domain.agreement import Agreement, ChangeKind, StatusChange
 
 
 def agreement_in_force(agreement: Agreement, day: date) -> bool:
@@ -64,22 +64,28 @@ def in_force_between_during(agreement: Agreement, one: str, other: str, start: d
     return any(in_force_between(agreement, one, other, d) for d in probes)
 
 
-def status_changes(agreement: Agreement, start: date, end: date) -> list[tuple[date, str, str]]:
-    """Force changes within [start, end] as (day, state or '*', description)."""
-    found: list[tuple[date, str, str]] = []
-    if start <= agreement.in_force_from <= end:
-        found.append((agreement.in_force_from, "*", "entry into force"))
-    if agreement.terminated_on and start <= agreement.terminated_on <= end:
-        found.append((agreement.terminated_on, "*", "termination"))
+def status_changes(agreement: Agreement, start: date, end: date) -> list[StatusChange]:
+    """Changes of force within [start, end]: entry into force, accession, suspension, withdrawal, termination."""
+    found: list[StatusChange] = []
+
+    def add(day: date, state: str, change: ChangeKind, toward: frozenset[str] | None = None) -> None:
+        if start <= day <= end:
+            found.append(
+                StatusChange(
+                    agreement=agreement.id, day=day, state=state, change=change, toward=tuple(sorted(toward or ()))
+                )
+            )
+
+    add(agreement.in_force_from, "*", ChangeKind.ENTRY_INTO_FORCE)
+    if agreement.terminated_on:
+        add(agreement.terminated_on, "*", ChangeKind.TERMINATION)
     for state, timeline in sorted(agreement.parties.items()):
-        if timeline.joined_on != agreement.in_force_from and start <= timeline.joined_on <= end:
-            found.append((timeline.joined_on, state, "joined"))
-        if timeline.withdrew_on and start <= timeline.withdrew_on <= end:
-            found.append((timeline.withdrew_on, state, "withdrawal"))
+        if timeline.joined_on != agreement.in_force_from:
+            add(timeline.joined_on, state, ChangeKind.JOINED)
+        if timeline.withdrew_on:
+            add(timeline.withdrew_on, state, ChangeKind.WITHDRAWAL)
         for s in timeline.suspensions:
-            toward = "" if s.toward is None else " toward " + ", ".join(sorted(s.toward))
-            if start <= s.start <= end:
-                found.append((s.start, state, "suspension" + toward))
-            if s.end and start <= s.end <= end:
-                found.append((s.end, state, "suspension ended" + toward))
-    return sorted(found)
+            add(s.start, state, ChangeKind.SUSPENSION, s.toward)
+            if s.end:
+                add(s.end, state, ChangeKind.SUSPENSION_ENDED, s.toward)
+    return sorted(found, key=lambda c: (c.day, c.state, c.change))

@@ -9,7 +9,7 @@ from app.domain.agreement import Agreement, QuotaRule, RuleKind, Source
 from app.domain.findings import Code, Finding, Responsible
 from app.domain.ledger import LedgerEntry
 from app.domain.limits import ResolvedLimit
-from app.domain.messages import finding_message
+from app.domain.messages import message_params, render_message
 from app.domain.periods import Period
 from app.domain.quota import RowKey
 
@@ -46,8 +46,7 @@ def make_finding(
     agreement: Agreement, rule_id: str, source: Source, code: Code, entry: LedgerEntry, **values: object
 ) -> Finding:
     responsible = entry.receiving_state if code.responsible is Responsible.RECEIVING else entry.inspecting_state
-    message = finding_message(
-        code,
+    params = message_params(
         source,
         ref=entry.ref,
         agreement=agreement.id,
@@ -62,5 +61,6 @@ def make_finding(
         agreement=agreement.id,
         rule=rule_id,
         responsible_state=responsible,
-        message=message,
+        message=render_message(code, params),
+        params=params,
     )

@@ -60,7 +60,9 @@ class TestOtherAgreementsForce:
 
     def test_status_changes_lists_suspensions_and_withdrawals_in_a_range(self) -> None:
         changes = status_changes(shipped()["cfe"], D(2023, 1, 1), D(2024, 12, 31))
-        described = [(day, state, what) for day, state, what in changes]
-        assert (D(2023, 11, 7), "RU", "withdrawal") in described
-        assert (D(2024, 5, 24), "BY", "suspension") in described
-        assert (D(2023, 10, 1), "BY", "suspension toward CZ, PL") in described
+        described = [(c.day, c.state, c.change, c.toward) for c in changes]
+        assert (D(2023, 11, 7), "RU", "withdrawal", ()) in described
+        assert (D(2024, 5, 24), "BY", "suspension", ()) in described
+        assert (D(2023, 10, 1), "BY", "suspension", ("CZ", "PL")) in described
+        assert (D(2024, 5, 24), "BY", "suspension_ended", ("CZ", "PL")) in described
+        assert all(D(2023, 1, 1) <= c.day <= D(2024, 12, 31) for c in changes)

@@ -1,0 +1,348 @@
+"""The report as a reader sees it, in one language: the view model every human format shares."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from app.domain.findings import Finding, Severity
+from app.domain.ledger import LedgerEntry
+from app.domain.messages import N_, render_message
+from app.domain.moments import Moment, format_moment, has_time
+from app.domain.quota import QuotaRow
+from app.domain.report import Report
+from app.reporting.i18n import Localizer
+
+ACTIVITY_LABELS = {
+    "inspection": N_("inspections"),
+    "evaluation_visit": N_("evaluation visits"),
+    "declared_site_inspection": N_("declared-site inspections"),
+    "challenge_inspection": N_("challenge inspections"),
+    "observation_flight": N_("observation flights"),
+}
+KIND_LABELS = {
+    "passive": N_("quota"),
+    "per_inspecting_state": N_("per inspecting state"),
+    "pair": N_("bilateral quota"),
+    "active": N_("active quota"),
+    "per_object": N_("per unit"),
+    "per_object_per_inspecting_state": N_("per unit and inspecting state"),
+}
+SEVERITY_LABELS = {"violation": N_("Violations"), "warning": N_("Warnings"), "info": N_("Information")}
+STATUS_LABELS = {
+    "requested": N_("requested"),
+    "accepted": N_("accepted"),
+    "conducted": N_("conducted"),
+    "refused": N_("refused"),
+    "cancelled": N_("cancelled"),
+    "force_majeure": N_("force majeure"),
+}
+CHANGE_LABELS = {
+    "entry_into_force": N_("entry into force"),
+    "joined": N_("joined"),
+    "suspension": N_("suspension"),
+    "suspension_ended": N_("suspension ended"),
+    "withdrawal": N_("withdrawal"),
+    "termination": N_("termination"),
+}
+LABELS = {
+    "home_state": N_("Home state"),
+    "period": N_("Period"),
+    "generated_at": N_("Generated at"),
+    "input_hash": N_("Input hash (sha256)"),
+    "version": N_("Software version"),
+    "cover_note": N_(
+        "Quota rows are counted up to the last day of the period. Findings concern the activities "
+        "that start in the period. Each finding cites the rule's source and its confidence."
+    ),
+    "summary": N_("Quota summary"),
+    "agreement": N_("Agreement"),
+    "quota": N_("Quota"),
+    "object": N_("Unit or object"),
+    "limit": N_("Limit"),
+    "used": N_("Used"),
+    "pending": N_("Pending"),
+    "remaining": N_("Remaining"),
+    "nothing": N_("No quota applies."),
+    "findings": N_("Findings"),
+    "no_findings": N_("No findings."),
+    "entry": N_("Entry"),
+    "code": N_("Code"),
+    "severity": N_("Severity"),
+    "rule": N_("Rule"),
+    "responsible": N_("Responsible state"),
+    "message": N_("Message"),
+    "entries": N_("Activities that start in the period"),
+    "no_entries": N_("No activities start in the period."),
+    "ref": N_("Reference"),
+    "activity": N_("Activity"),
+    "inspecting": N_("Inspecting state"),
+    "receiving": N_("Receiving state"),
+    "start": N_("Start"),
+    "end": N_("End"),
+    "status": N_("Status"),
+    "team": N_("Team"),
+    "location": N_("Location"),
+    "changes": N_("Changes in the agreements' force"),
+    "no_changes": N_("No agreement changed its force in the period."),
+    "date": N_("Date"),
+    "state": N_("State"),
+    "change": N_("Change"),
+    "comparison": N_("Comparison with the previous period"),
+    "difference": N_("Change"),
+    "page": N_("Page"),
+    "summary_sheet": N_("Summary"),
+    "requested_at": N_("Requested at"),
+    "replied_at": N_("Replied at"),
+    "notes": N_("Notes"),
+    "period_start": N_("Period start"),
+    "period_end": N_("Period end"),
+    "kind": N_("Kind"),
+}
+PAIRWISE = {"per_inspecting_state", "pair", "per_object", "per_object_per_inspecting_state"}
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryRow:
+    agreement: str
+    quota: str
+    period: str
+    counterpart: str
+    object: str
+    limit: str
+    used: str
+    pending: str
+    remaining: str
+    over: bool
+    unknown: bool
+    used_share: float  # of the bar's full width
+    pending_share: float
+    row: QuotaRow
+
+
+@dataclass(frozen=True, slots=True)
+class SummarySection:
+    title: str
+    counterpart_header: str
+    rows: list[SummaryRow]
+
+
+@dataclass(frozen=True, slots=True)
+class FindingView:
+    severity: str
+    code: str
+    entry_ref: str
+    agreement: str
+    rule: str
+    responsible: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class EntryView:
+    ref: str
+    agreement: str
+    activity: str
+    inspecting: str
+    receiving: str
+    start: str
+    end: str
+    status: str
+    team_size: str
+    location: str
+    entry: LedgerEntry
+
+
+@dataclass(frozen=True, slots=True)
+class ComparisonRow:
+    label: str
+    previous: int
+    current: int
+
+    @property
+    def change(self) -> str:
+        delta = self.current - self.previous
+        return f"+{delta}" if delta > 0 else str(delta)
+
+
+@dataclass(slots=True)
+class ReportView:
+    lang: str
+    title: str
+    period_label: str
+    period_range: str
+    home_state: str
+    generated_at: str
+    input_sha256: str
+    version: str
+    classification: str
+    sections: list[SummarySection]
+    findings: list[tuple[str, str, list[FindingView]]]  # (severity, heading, findings)
+    entries: list[EntryView]
+    changes: list[tuple[str, str, str, str]]  # (date, agreement, state, change)
+    previous_label: str
+    comparison: list[ComparisonRow]
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+def remaining_text(row: QuotaRow, loc: Localizer) -> str:
+    if row.limit is None or row.remaining is None:
+        return loc._("unknown (declaration missing)")
+    if row.remaining < 0:
+        return loc._("beyond the obligation by {count}").format(count=loc.number(-row.remaining))
+    return loc._("{remaining} of {limit} left").format(remaining=loc.number(row.remaining), limit=loc.number(row.limit))
+
+
+def quota_label(row: QuotaRow, loc: Localizer) -> str:
+    return f"{loc._(ACTIVITY_LABELS.get(row.activity, row.activity))}: {loc._(KIND_LABELS.get(row.kind, row.kind))}"
+
+
+def period_text(row: QuotaRow, loc: Localizer) -> str:
+    start, end = row.period_start, row.period_end
+    if (start.month, start.day, end.month, end.day) == (1, 1, 12, 31) and start.year == end.year:
+        return str(start.year)
+    return f"{loc.date(start)} – {loc.date(end)}"
+
+
+def summary_row(row: QuotaRow, counterpart: str | None, loc: Localizer) -> SummaryRow:
+    scale = max(row.limit or 0, row.used + row.pending, 1)
+    return SummaryRow(
+        agreement=row.agreement,
+        quota=quota_label(row, loc),
+        period=period_text(row, loc),
+        counterpart=loc.state(counterpart) if counterpart else "—",
+        object=row.object or "",
+        limit="?" if row.limit is None else loc.number(row.limit),
+        used=loc.number(row.used),
+        pending=loc.number(row.pending),
+        remaining=remaining_text(row, loc),
+        over=row.remaining is not None and row.remaining < 0,
+        unknown=row.limit is None,
+        used_share=row.used / scale,
+        pending_share=row.pending / scale,
+        row=row,
+    )
+
+
+def _shown(row: QuotaRow) -> bool:
+    """Summaries leave out untouched pairwise rows; the XLSX and CSV keep every row."""
+    return row.kind not in PAIRWISE or row.used + row.pending > 0 or row.kind == "pair"
+
+
+def summary_sections(report: Report, loc: Localizer) -> list[SummarySection]:
+    rows = [r for r in report.quotas if _shown(r)]
+    home = report.home_state
+    if home is None:
+        return [
+            SummarySection(
+                loc._("Quota status"),
+                loc._("Receiving state"),
+                [summary_row(r, r.receiving_state or r.inspecting_state, loc) for r in rows],
+            )
+        ]
+
+    def has(party: str | None) -> bool:
+        return party is not None and home in party.split("+")
+
+    accept = [summary_row(r, r.inspecting_state, loc) for r in rows if has(r.receiving_state)]
+    conduct = [summary_row(r, r.receiving_state, loc) for r in rows if has(r.inspecting_state)]
+    name = loc.state(home)
+    return [
+        SummarySection(loc._("What {state} must still accept").format(state=name), loc._("From"), accept),
+        SummarySection(loc._("What {state} may still conduct").format(state=name), loc._("In"), conduct),
+    ]
+
+
+def moment_text(moment: Moment | None, loc: Localizer) -> str:
+    if moment is None:
+        return ""
+    return format_moment(moment).replace("T", " ").removesuffix("Z") + (" UTC" if has_time(moment) else "")
+
+
+def finding_view(finding: Finding, loc: Localizer) -> FindingView:
+    message = render_message(finding.code, finding.params, loc._) if finding.params else finding.message
+    return FindingView(
+        severity=str(finding.severity),
+        code=str(finding.code),
+        entry_ref=finding.entry_ref or "",
+        agreement=finding.agreement,
+        rule=finding.rule,
+        responsible=loc.state(finding.responsible_state),
+        message=message,
+    )
+
+
+def entry_view(entry: LedgerEntry, loc: Localizer) -> EntryView:
+    return EntryView(
+        ref=entry.ref,
+        agreement=entry.agreement,
+        activity=loc._(ACTIVITY_LABELS[entry.activity]),
+        inspecting=loc.state(entry.inspecting_state),
+        receiving=loc.state(entry.receiving_state),
+        start=moment_text(entry.start, loc),
+        end=moment_text(entry.end, loc),
+        status=loc._(STATUS_LABELS[entry.status]),
+        team_size="" if entry.team_size is None else loc.number(entry.team_size),
+        location=entry.location or entry.object,
+        entry=entry,
+    )
+
+
+def comparison(report: Report, loc: Localizer) -> list[ComparisonRow]:
+    now, before = report.totals, report.previous_totals
+    rows = [
+        ComparisonRow(
+            loc._(ACTIVITY_LABELS[a]).capitalize(),
+            before.entries_by_activity.get(a, 0),
+            now.entries_by_activity.get(a, 0),
+        )
+        for a in ACTIVITY_LABELS
+        if a in now.entries_by_activity or a in before.entries_by_activity
+    ]
+    rows.append(ComparisonRow(loc._("Counted against quotas"), before.counted, now.counted))
+    rows.append(ComparisonRow(loc._("Refused"), before.refused, now.refused))
+    rows += [
+        ComparisonRow(loc._(SEVERITY_LABELS[s]), before.findings_by_severity[s], now.findings_by_severity[s])
+        for s in ("violation", "warning", "info")
+    ]
+    return rows
+
+
+def build_view(report: Report, lang: str) -> ReportView:
+    loc = Localizer(lang)
+    grouped = []
+    for severity in Severity:
+        views = [finding_view(f, loc) for f in report.findings if f.severity is severity]
+        if views:
+            grouped.append((str(severity), loc._(SEVERITY_LABELS[severity]), views))
+    home = loc.state(report.home_state) if report.home_state else loc._("all states")
+    return ReportView(
+        lang=lang,
+        title=loc._("Compliance report"),
+        period_label=report.period.label,
+        period_range=f"{loc.date(report.period.start)} – {loc.date(report.period.end)}",
+        home_state=home,
+        generated_at=loc.datetime(report.generated_at),
+        input_sha256=report.input_sha256,
+        version=report.version,
+        classification=loc._("For official use"),
+        sections=summary_sections(report, loc),
+        findings=grouped,
+        entries=[entry_view(e, loc) for e in report.entries],
+        changes=[
+            (
+                loc.date(c.day),
+                c.agreement,
+                loc._("all parties") if c.state == "*" else loc.state(c.state),
+                loc._(CHANGE_LABELS[c.change])
+                + (
+                    " " + loc._("toward {states}").format(states=", ".join(loc.state(s) for s in c.toward))
+                    if c.toward
+                    else ""
+                ),
+            )
+            for c in report.status_changes
+        ],
+        previous_label=report.previous.label,
+        comparison=comparison(report, loc),
+        labels={key: loc._(message) for key, message in LABELS.items()},
+    )

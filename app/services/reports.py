@@ -1,0 +1,180 @@
+"""Building compliance reports from the same services the CLI's quota and findings use."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from app import __version__
+from app.db import repositories as repo
+from app.domain.agreement import Agreement, StatusChange
+from app.domain.findings import Finding
+from app.domain.force import status_changes
+from app.domain.ledger import LedgerEntry
+from app.domain.report import (
+    Report,
+    ReportPeriod,
+    canonical_hash,
+    entry_json,
+    period_totals,
+    previous_period,
+    report_json,
+)
+from app.reporting.html import render_html, render_pdf
+from app.reporting.i18n import Localizer
+from app.reporting.output import WrittenReport, choose_folder, read_manifest, write_report_files
+from app.reporting.tables import render_csv, render_xlsx
+from app.reporting.view import build_view, finding_view
+from app.services import catalog
+from app.services.evaluation import AgreementEvaluation, evaluate_range, findings_of, quota_rows
+
+
+def _entries_in(
+    evaluations: list[AgreementEvaluation], period: ReportPeriod, home_state: str | None
+) -> list[LedgerEntry]:
+    found = [
+        e
+        for ev in evaluations
+        for e in ev.entries
+        if period.start <= e.start_day <= period.end
+        and (home_state is None or home_state in (e.inspecting_state, e.receiving_state))
+    ]
+    return sorted(found, key=lambda e: (e.start_day, e.agreement, e.ref))
+
+
+def _changes(agreements: Mapping[str, Agreement], period: ReportPeriod, home_state: str | None) -> list[StatusChange]:
+    changes = [
+        change
+        for agreement in agreements.values()
+        if home_state is None or home_state in agreement.parties
+        for change in status_changes(agreement, period.start, period.end)
+    ]
+    return sorted(changes, key=lambda c: (c.day, c.agreement, c.state))
+
+
+def _input_hash(
+    session: Session,
+    agreements: Mapping[str, Agreement],
+    evaluations: list[AgreementEvaluation],
+    years: range,
+    as_of: dt.datetime | None,
+) -> str:
+    """A hash of exactly what the report was computed from: agreement versions,
+    the declarations of the years involved, and every entry the engine saw."""
+    versions = {
+        v.agreement_id: v.sha256 for v in catalog.agreement_versions(session, as_of) if v.agreement_id in agreements
+    }
+    entries = [entry_json(e) for ev in evaluations for e in ev.entries]
+    declarations = repo.declarations(session, years=years, as_of=as_of)
+    return canonical_hash(
+        {
+            "agreements": versions,
+            "declarations": sorted([*k, v] for k, v in declarations.items()),
+            "entries": sorted(entries, key=lambda e: e["ref"]),
+        }
+    )
+
+
+def build_report(
+    session: Session,
+    period: ReportPeriod,
+    *,
+    generated_at: dt.datetime,
+    home_state: str | None = None,
+    as_of: dt.datetime | None = None,
+) -> Report:
+    """The report's content. Reads only the periods involved (the report period's
+    quota periods, counted up to its last day, and the previous period)."""
+    agreements = catalog.agreements_as_of(session, as_of)
+    current = evaluate_range(
+        session, agreements, start=period.start, end=period.end, as_of=as_of, count_until=period.end
+    )
+    before = previous_period(period)
+    earlier = evaluate_range(
+        session, agreements, start=before.start, end=before.end, as_of=as_of, count_until=before.end
+    )
+    entries = _entries_in(current, period, home_state)
+    findings: list[Finding] = findings_of(current, home_state)
+    return Report(
+        period=period,
+        generated_at=generated_at,
+        input_sha256=_input_hash(
+            session, agreements, current + earlier, range(before.start.year - 2, period.end.year + 2), as_of
+        ),
+        home_state=home_state,
+        version=__version__,
+        quotas=quota_rows(current, home_state),
+        entries=entries,
+        findings=findings,
+        status_changes=_changes(agreements, period, home_state),
+        previous=before,
+        totals=period_totals(entries, findings),
+        previous_totals=period_totals(_entries_in(earlier, before, home_state), findings_of(earlier, home_state)),
+    )
+
+
+FORMATS = ("html", "pdf", "xlsx", "csv", "json")
+_FILES = {
+    "html": ("report.html",),
+    "pdf": ("report.pdf",),
+    "xlsx": ("report.xlsx",),
+    "json": ("report.json",),
+    "csv": ("quotas.csv", "entries.csv", "findings.csv"),
+}
+
+
+def report_folder_name(period: ReportPeriod, home_state: str | None) -> str:
+    return f"{period.slug}-{home_state}" if home_state else period.slug
+
+
+def _render(report: Report, fmt: str, lang: str) -> dict[str, bytes]:
+    view = build_view(report, lang)
+    if fmt == "json":
+        translated = [finding_view(f, Localizer(lang)).message for f in report.findings]
+        text = json.dumps(report_json(report, translated), ensure_ascii=False, indent=2) + "\n"
+        return {"report.json": text.encode("utf-8")}
+    if fmt == "html":
+        return {"report.html": render_html(view).encode("utf-8")}
+    if fmt == "pdf":
+        return {"report.pdf": render_pdf(view)}
+    if fmt == "xlsx":
+        return {"report.xlsx": render_xlsx(report, view)}
+    return render_csv(report, view)
+
+
+def generate_report(
+    session: Session,
+    period: ReportPeriod,
+    *,
+    formats: list[str],
+    languages: list[str],
+    out: Path,
+    generated_at: dt.datetime,
+    home_state: str | None = None,
+) -> WrittenReport:
+    """Build the report and file it: nothing is rewritten when the inputs are unchanged."""
+    report = build_report(session, period, generated_at=generated_at, home_state=home_state)
+    folder = choose_folder(out, report_folder_name(period, home_state), report.input_sha256)
+    existing = (read_manifest(folder) or {}).get("files", {})
+    files: dict[str, bytes] = {}
+    for lang in languages:
+        for fmt in formats:
+            names = [f"{lang}/{name}" for name in _FILES[fmt]]
+            if all(n in existing and (folder / n).exists() for n in names):
+                continue
+            files |= {f"{lang}/{name}": data for name, data in _render(report, fmt, lang).items()}
+    header = {
+        "label": period.label,
+        "period": period.as_json(),
+        "home_state": home_state,
+        "input_sha256": report.input_sha256,
+        "generated_at": generated_at.isoformat(),
+        "csbm_version": report.version,
+    }
+    written = write_report_files(folder, files, header)
+    unchanged = sorted(set(existing) - set(written.written))
+    return WrittenReport(written.folder, written.written, unchanged)
