@@ -7,11 +7,13 @@ Exit codes: 0 success; 1 bad input, nothing written; 2 usage error;
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
+from zoneinfo import ZoneInfo
 
 import typer
 from sqlalchemy import Engine
@@ -29,6 +31,7 @@ from app.domain.ledger import Declaration
 from app.domain.moments import parse_moment
 from app.domain.report import parse_period
 from app.reporting.i18n import LANGUAGES
+from app.scheduler import runner
 from app.services import catalog, demo, ledger, reports
 from app.services.evaluation import evaluate_range, findings_of, party_has_state, quota_rows
 from app.services.ledger_csv import EntryContext, LedgerFileError, parse_entry
@@ -47,6 +50,8 @@ ledger_app = typer.Typer(help="The ledger of inspections, visits and flights.", 
 app.add_typer(db_app, name="db")
 app.add_typer(agreements_app, name="agreements")
 app.add_typer(ledger_app, name="ledger")
+scheduler_app = typer.Typer(help="The report scheduler (its own process).", no_args_is_help=True)
+app.add_typer(scheduler_app, name="scheduler")
 
 DatabaseUrl = Annotated[
     str | None, typer.Option("--database-url", help="SQLAlchemy URL; default CSBM_DATABASE_URL or var/csbm.sqlite3")
@@ -636,6 +641,52 @@ def report(
         console.print(f"{written.folder}: wrote {', '.join(written.written)}")
     else:
         console.print(f"{written.folder}: unchanged (the inputs have not changed since it was filed)")
+
+
+# ---- scheduler --------------------------------------------------------------
+
+
+@scheduler_app.command("run")
+def scheduler_run(
+    catch_up_only: Annotated[bool, typer.Option("--catch-up-only", help="File missing due reports, then exit")] = False,
+    wait: Annotated[float, typer.Option("--wait", help="Seconds to wait for another scheduler's lease")] = 0.0,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Run the scheduler: take the database lease, catch up on missing reports, run the cron jobs."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    for noisy in ("weasyprint", "fontTools", "apscheduler.executors"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    settings = _settings(database_url)
+    engine = _engine(database_url)
+    try:
+        runner.run(settings, engine, catch_up_only=catch_up_only, wait=wait)
+    except runner.LeaseHeld as exc:
+        _fail(f"csbm scheduler: {exc}")
+    except OperationalError as exc:
+        _database_errors(exc)
+    finally:
+        engine.dispose()
+
+
+@scheduler_app.command("list")
+def scheduler_list(database_url: DatabaseUrl = None, json_out: Json = False) -> None:
+    """Each scheduled job with its next run, and which scheduler holds the lease."""
+    settings = _settings(database_url)
+    engine = _engine(database_url)
+    try:
+        described = runner.describe(settings, engine, dt.datetime.now(ZoneInfo(settings.timezone)))
+    except OperationalError as exc:
+        _database_errors(exc)
+    finally:
+        engine.dispose()
+    if json_out:
+        print_json(described)
+        return
+    for job in described["jobs"]:
+        console.print(f"[bold]{job['id']}[/] {job['cron']} ({described['timezone']}): next run {job['next_run']}")
+        console.print(f"  {job['description']}")
+    lease = described["lease"]
+    console.print(f"Lease: held by {lease['holder']} until {lease['expires_at']}" if lease else "Lease: free")
 
 
 # ---- demo -------------------------------------------------------------------

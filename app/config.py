@@ -27,6 +27,18 @@ class Settings(BaseSettings):
     user: str = ""
     home_state: str | None = None
     timezone: str = "UTC"
+    reports_dir: str = "reports"
+    # Scheduler: cron expressions (minute hour day month weekday) in `timezone`.
+    schedule_quarterly: str = "0 6 1 1,4,7,10 *"
+    schedule_annual: str = "0 6 1 1 *"
+    # How long a scheduler's database lease lasts unless renewed; a crashed
+    # holder loses it after this.
+    scheduler_lease_seconds: int = 60
+    # A job that should have run while the scheduler was down still runs if it
+    # is at most this late; older misses are left to catch-up.
+    scheduler_misfire_grace_seconds: int = 6 * 3600
+    # Catch-up looks back this many quarters (and the matching years).
+    catch_up_quarters: int = 4
 
     def resolved_database_url(self) -> str:
         return self.database_url or default_database_url()

@@ -127,6 +127,10 @@ _FILES = {
 }
 
 
+def expected_files(formats: list[str], languages: list[str]) -> set[str]:
+    return {f"{lang}/{name}" for lang in languages for fmt in formats for name in _FILES[fmt]}
+
+
 def report_folder_name(period: ReportPeriod, home_state: str | None) -> str:
     return f"{period.slug}-{home_state}" if home_state else period.slug
 

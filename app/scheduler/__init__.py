@@ -1,0 +1,1 @@
+"""The scheduler: its own process, never inside web workers."""

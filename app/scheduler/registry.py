@@ -1,0 +1,77 @@
+"""The scheduled jobs: one registry, each cron trigger declared beside its job."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from apscheduler.triggers.cron import CronTrigger
+
+from app.config import Settings
+from app.domain.report import ReportPeriod, last_completed_quarter, parse_period, quarter_period
+
+
+@dataclass(frozen=True, slots=True)
+class JobSpec:
+    id: str
+    func: str  # "module:function", so the database job store can hold it
+    cron: str
+    description: str
+    # Which report period a run at a given local time files.
+    period_for: Callable[[dt.date], ReportPeriod]
+    # Which periods catch-up checks, newest first, as of a local date.
+    due_periods: Callable[[dt.date, int], list[ReportPeriod]]
+
+
+def _previous_year(today: dt.date) -> ReportPeriod:
+    return parse_period(str(today.year - 1))
+
+
+def _due_quarters(today: dt.date, count: int) -> list[ReportPeriod]:
+    periods, period = [], last_completed_quarter(today)
+    for _ in range(count):
+        periods.append(period)
+        year, quarter = int(period.label[:4]), int(period.label[5])
+        period = quarter_period(year - 1, 4) if quarter == 1 else quarter_period(year, quarter - 1)
+    return periods
+
+
+def _due_years(today: dt.date, quarters: int) -> list[ReportPeriod]:
+    return [parse_period(str(today.year - n)) for n in range(1, max(1, (quarters + 3) // 4) + 1)]
+
+
+def job_specs(settings: Settings) -> list[JobSpec]:
+    return [
+        JobSpec(
+            id="quarterly-report",
+            func="app.scheduler.jobs:quarterly_report",
+            cron=settings.schedule_quarterly,
+            description="the last quarter's report, every format, English and Russian",
+            period_for=last_completed_quarter,
+            due_periods=_due_quarters,
+        ),
+        JobSpec(
+            id="annual-report",
+            func="app.scheduler.jobs:annual_report",
+            cron=settings.schedule_annual,
+            description="the last year's report, every format, English and Russian",
+            period_for=_previous_year,
+            due_periods=_due_years,
+        ),
+    ]
+
+
+def trigger(spec: JobSpec, timezone: str) -> CronTrigger:
+    return CronTrigger.from_crontab(spec.cron, timezone=ZoneInfo(timezone))
+
+
+def next_run(spec: JobSpec, timezone: str, now: dt.datetime) -> dt.datetime | None:
+    """When the job next runs after ``now`` (an aware datetime); the clock is passed in."""
+    fire: dt.datetime | None = trigger(spec, timezone).get_next_fire_time(None, now)
+    return fire
+
+
+def spec_by_id(settings: Settings, job_id: str) -> JobSpec:
+    return next(s for s in job_specs(settings) if s.id == job_id)

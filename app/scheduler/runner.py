@@ -1,0 +1,155 @@
+"""Running the scheduler: hold the database lease, catch up, then run the cron jobs.
+
+APScheduler 3 runs in this process only (never in web workers). Its job store
+is the application database, so the schedule survives restarts; the lease
+makes sure a second `csbm scheduler run` against the same database does not
+run the jobs again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import signal
+import socket
+import time
+from dataclasses import dataclass
+from types import FrameType
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.blocking import BlockingScheduler
+from sqlalchemy import Engine
+
+from app.config import Settings
+from app.db import leases
+from app.db.session import transaction
+from app.scheduler import jobs
+from app.scheduler.registry import job_specs, next_run, trigger
+
+LEASE = "scheduler"
+log = logging.getLogger("csbm.scheduler")
+
+
+class LeaseHeld(Exception):
+    def __init__(self, state: leases.LeaseState) -> None:
+        self.state = state
+        super().__init__(
+            f"another scheduler holds the lease: {state.holder}, since {state.acquired_at:%Y-%m-%d %H:%M:%S} UTC, "
+            f"until {state.expires_at:%Y-%m-%d %H:%M:%S} UTC unless it renews it"
+        )
+
+
+def holder_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass(slots=True)
+class Lease:
+    engine: Engine
+    holder: str
+    ttl: dt.timedelta
+
+    def take(self) -> leases.LeaseState:
+        with transaction(self.engine, write=True) as session:
+            return leases.try_acquire(session, LEASE, self.holder, now=dt.datetime.now(dt.UTC), ttl=self.ttl)
+
+    def wait_for(self, seconds: float) -> leases.LeaseState:
+        deadline = time.monotonic() + seconds
+        while True:
+            state = self.take()
+            if state.ours or time.monotonic() >= deadline:
+                return state
+            time.sleep(min(1.0, max(0.05, deadline - time.monotonic())))
+
+    def release(self) -> None:
+        with transaction(self.engine, write=True) as session:
+            leases.release(session, LEASE, self.holder)
+
+
+def run(settings: Settings, engine: Engine, *, catch_up_only: bool = False, wait: float = 0.0) -> None:
+    """Raises LeaseHeld when another scheduler works against this database."""
+    lease = Lease(engine, holder_name(), dt.timedelta(seconds=settings.scheduler_lease_seconds))
+    state = lease.wait_for(wait)
+    if not state.ours:
+        raise LeaseHeld(state)
+    log.info("lease taken by %s until %s", state.holder, state.expires_at.isoformat())
+    jobs.set_runtime(settings, engine)
+    try:
+        jobs.catch_up(jobs.Runtime(settings, engine), jobs.local_now(settings).date())
+        if not catch_up_only:
+            _serve(settings, engine, lease)
+    finally:
+        lease.release()
+        log.info("lease released")
+
+
+def _serve(settings: Settings, engine: Engine, lease: Lease) -> None:
+    scheduler = BlockingScheduler(
+        jobstores={
+            "default": SQLAlchemyJobStore(engine=engine, tablename="apscheduler_jobs"),
+            "local": MemoryJobStore(),
+        },
+        executors={"default": ThreadPoolExecutor(4)},
+        job_defaults={
+            "coalesce": True,
+            "max_instances": 1,
+            "misfire_grace_time": settings.scheduler_misfire_grace_seconds,
+        },
+        timezone=ZoneInfo(settings.timezone),
+    )
+    for spec in job_specs(settings):
+        scheduler.add_job(
+            spec.func, trigger(spec, settings.timezone), id=spec.id, name=spec.description, replace_existing=True
+        )
+
+    def renew() -> None:
+        state = lease.take()
+        if not state.ours:
+            log.error("lost the lease to %s; stopping so that jobs do not run twice", state.holder)
+            scheduler.shutdown(wait=False)
+
+    scheduler.add_job(
+        renew, "interval", seconds=max(1, settings.scheduler_lease_seconds // 3), id="lease", jobstore="local"
+    )
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        log.info("signal %d: stopping", signum)
+        scheduler.shutdown(wait=False)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for spec in job_specs(settings):
+        log.info(
+            "%s (%s): next run %s", spec.id, spec.cron, next_run(spec, settings.timezone, jobs.local_now(settings))
+        )
+    scheduler.start()
+
+
+def describe(settings: Settings, engine: Engine, now: dt.datetime) -> dict[str, Any]:
+    """Each job with its next run after ``now``, and who holds the lease."""
+    with transaction(engine) as session:
+        state = leases.current(session, LEASE)
+    return {
+        "timezone": settings.timezone,
+        "jobs": [
+            {
+                "id": spec.id,
+                "cron": spec.cron,
+                "description": spec.description,
+                "next_run": (fire.isoformat() if (fire := next_run(spec, settings.timezone, now)) else None),
+            }
+            for spec in job_specs(settings)
+        ],
+        "lease": None
+        if state is None
+        else {
+            "holder": state.holder,
+            "acquired_at": state.acquired_at.isoformat(),
+            "expires_at": state.expires_at.isoformat(),
+        },
+    }

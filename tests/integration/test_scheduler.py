@@ -1,0 +1,125 @@
+"""The scheduler against real databases: the lease, catch-up, and two processes at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from app.config import Settings
+from app.db import leases
+from app.db.session import transaction
+from app.scheduler import jobs
+from tests.integration.cli_helpers import csbm
+
+CSBM = str(Path(sys.executable).parent / "csbm")
+NOW = dt.datetime(2026, 11, 22, 12, 0, tzinfo=dt.UTC)
+TTL = dt.timedelta(seconds=60)
+
+
+def take(engine: Engine, holder: str, now: dt.datetime = NOW) -> leases.LeaseState:
+    with transaction(engine, write=True) as session:
+        return leases.try_acquire(session, "scheduler", holder, now=now, ttl=TTL)
+
+
+class TestTheLease:
+    def test_one_holder_at_a_time_and_the_holder_can_renew(self, engine: Engine) -> None:
+        assert take(engine, "a").ours
+        refused = take(engine, "b", NOW + dt.timedelta(seconds=10))
+        assert (refused.ours, refused.holder) == (False, "a")
+        renewed = take(engine, "a", NOW + dt.timedelta(seconds=30))
+        assert renewed.ours
+        assert renewed.expires_at == NOW + dt.timedelta(seconds=90)
+
+    def test_a_crashed_holder_loses_the_lease_after_it_expires(self, engine: Engine) -> None:
+        assert take(engine, "crashed").ours
+        assert not take(engine, "next", NOW + dt.timedelta(seconds=59)).ours
+        assert take(engine, "next", NOW + dt.timedelta(seconds=61)).ours
+
+    def test_release_frees_it_only_for_the_holder(self, engine: Engine) -> None:
+        take(engine, "a")
+        with transaction(engine, write=True) as session:
+            leases.release(session, "scheduler", "b")
+        assert not take(engine, "b", NOW + dt.timedelta(seconds=1)).ours
+        with transaction(engine, write=True) as session:
+            leases.release(session, "scheduler", "a")
+        assert take(engine, "b", NOW + dt.timedelta(seconds=2)).ours
+
+
+class TestCatchUp:
+    def test_catch_up_files_exactly_the_missing_reports(
+        self, database_url: str, engine: Engine, tmp_path: Path
+    ) -> None:
+        tmp_path = tmp_path / "reports"
+        csbm(database_url, "demo")
+        settings = Settings(database_url=database_url, reports_dir=str(tmp_path), catch_up_quarters=2, home_state="BY")
+        runtime = jobs.Runtime(settings, engine)
+        csbm(
+            database_url,
+            "report",
+            "--period",
+            "2026Q2",
+            "--format",
+            "html,pdf,xlsx,csv,json",
+            "--lang",
+            "en,ru",
+            "--home-state",
+            "BY",
+            "--out",
+            str(tmp_path),
+        )
+        filed = {p: p.read_bytes() for p in (tmp_path / "2026Q2-BY").rglob("*") if p.is_file()}
+        done = jobs.catch_up(runtime, dt.date(2026, 11, 22))
+        assert sorted(done) == ["2025", "2026Q3"]
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["2025-BY", "2026Q2-BY", "2026Q3-BY"]
+        assert {p: p.read_bytes() for p in (tmp_path / "2026Q2-BY").rglob("*") if p.is_file()} == filed
+        assert jobs.catch_up(runtime, dt.date(2026, 11, 22)) == []
+
+    def test_the_quarterly_job_files_the_last_quarter(self, database_url: str, engine: Engine, tmp_path: Path) -> None:
+        tmp_path = tmp_path / "reports"
+        csbm(database_url, "agreements", "load")
+        jobs.set_runtime(Settings(database_url=database_url, reports_dir=str(tmp_path)), engine)
+        jobs.quarterly_report()
+        [folder] = tmp_path.iterdir()
+        manifest = json.loads((folder / "manifest.json").read_text())
+        assert len(manifest["files"]) == 14  # 7 files in each of two languages
+
+
+def test_two_catch_up_runs_started_together_file_each_report_once(database_url: str, tmp_path: Path) -> None:
+    csbm(database_url, "agreements", "load")
+    env = {
+        **os.environ,
+        "CSBM_DATABASE_URL": database_url,
+        "CSBM_CATCH_UP_QUARTERS": "1",
+        "CSBM_REPORTS_DIR": str(tmp_path / "reports"),
+    }
+    procs = [
+        subprocess.Popen(
+            [CSBM, "scheduler", "run", "--catch-up-only", "--wait", "120"],
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outputs = [p.communicate(timeout=240) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outputs
+    folders = sorted(p.name for p in (tmp_path / "reports").iterdir())
+    assert len(folders) == 2
+    assert not [f for f in folders if "-r" in f]
+    logs = "".join(err for _, err in outputs)
+    assert logs.count("wrote 14 files") == 2
+    assert "every due report is filed" in logs
+
+
+def test_a_second_scheduler_is_told_who_holds_the_lease(database_url: str, engine: Engine) -> None:
+    take(engine, "elsewhere:1", dt.datetime.now(dt.UTC))
+    result = csbm(database_url, "scheduler", "run", "--catch-up-only", expect=1)
+    assert "another scheduler holds the lease: elsewhere:1" in result.stderr
