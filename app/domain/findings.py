@@ -82,10 +82,16 @@ class Finding:
     agreement: str
     rule: str
     responsible_state: str
-    message: str
-    # The values the message was rendered from, so it can be rendered again in
-    # another language; not part of the finding's identity or its JSON.
+    # The values the message is rendered from, in English here and in another
+    # language by the reports. Rendered on demand: a dense year can raise tens
+    # of thousands of findings of which a view shows a few.
     params: tuple[tuple[str, str], ...] = field(default=(), compare=False, repr=False)
+
+    @property
+    def message(self) -> str:
+        from app.domain.messages import render_message  # messages imports this module
+
+        return render_message(self.code, self.params)
 
     @property
     def severity(self) -> Severity:

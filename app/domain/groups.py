@@ -9,7 +9,7 @@ from app.domain.agreement import Agreement, QuotaRule, RuleKind, Source
 from app.domain.findings import Code, Finding, Responsible
 from app.domain.ledger import LedgerEntry
 from app.domain.limits import ResolvedLimit
-from app.domain.messages import message_params, render_message
+from app.domain.messages import message_params
 from app.domain.periods import Period
 from app.domain.quota import RowKey
 
@@ -61,6 +61,5 @@ def make_finding(
         agreement=agreement.id,
         rule=rule_id,
         responsible_state=responsible,
-        message=render_message(code, params),
         params=params,
     )

@@ -259,7 +259,7 @@ def moment_text(moment: Moment | None, loc: Localizer) -> str:
 
 
 def finding_view(finding: Finding, loc: Localizer) -> FindingView:
-    message = render_message(finding.code, finding.params, loc._) if finding.params else finding.message
+    message = render_message(finding.code, finding.params, loc._)
     return FindingView(
         severity=str(finding.severity),
         code=str(finding.code),

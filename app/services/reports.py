@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -19,7 +20,6 @@ from app.domain.report import (
     Report,
     ReportPeriod,
     canonical_hash,
-    entry_json,
     period_totals,
     previous_period,
     report_json,
@@ -68,13 +68,15 @@ def _input_hash(
     versions = {
         v.agreement_id: v.sha256 for v in catalog.agreement_versions(session, as_of) if v.agreement_id in agreements
     }
-    entries = [entry_json(e) for ev in evaluations for e in ev.entries]
     declarations = repo.declarations(session, years=years, as_of=as_of)
+    # Entries go in as one sorted line each (unit-separated fields), which is
+    # as exact as canonical JSON and much cheaper for tens of thousands of rows.
+    lines = sorted({"\x1f".join(e.as_record().values()) for ev in evaluations for e in ev.entries})
     return canonical_hash(
         {
             "agreements": versions,
             "declarations": sorted([*k, v] for k, v in declarations.items()),
-            "entries": sorted(entries, key=lambda e: e["ref"]),
+            "entries": hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest(),
         }
     )
 
