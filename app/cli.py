@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,9 +22,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from app.catalog.loader import CatalogError, load_directory
-from app.cli_output import check_json, console, print_json, show_agreement, show_check, show_findings, show_quota
+from app.cli_output import console, print_json, show_agreement, show_check, show_findings, show_quota
 from app.config import Settings
-from app.db import repositories as repo
 from app.db.migrate import upgrade
 from app.db.session import make_engine, transaction
 from app.domain.errors import DomainError
@@ -32,7 +32,7 @@ from app.domain.moments import parse_moment
 from app.domain.report import parse_period
 from app.reporting.i18n import LANGUAGES
 from app.scheduler import runner
-from app.services import catalog, demo, ledger, reports
+from app.services import accounts, catalog, demo, ledger, reports
 from app.services.evaluation import evaluate_range, findings_of, party_has_state, quota_rows
 from app.services.ledger_csv import EntryContext, LedgerFileError, parse_entry
 from app.services.states import known_states
@@ -52,6 +52,10 @@ app.add_typer(agreements_app, name="agreements")
 app.add_typer(ledger_app, name="ledger")
 scheduler_app = typer.Typer(help="The report scheduler (its own process).", no_args_is_help=True)
 app.add_typer(scheduler_app, name="scheduler")
+users_app = typer.Typer(help="Web users and roles (viewer, officer, admin).", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+tokens_app = typer.Typer(help="API tokens (stored hashed, with an expiry).", no_args_is_help=True)
+app.add_typer(tokens_app, name="tokens")
 
 DatabaseUrl = Annotated[
     str | None, typer.Option("--database-url", help="SQLAlchemy URL; default CSBM_DATABASE_URL or var/csbm.sqlite3")
@@ -331,7 +335,7 @@ def ledger_add(
             )
     except ledger.QuotaRefused as exc:
         if json_out:
-            print_json({"ref": options["ref"], "outcome": "refused", **check_json(exc.result)})
+            print_json({"ref": options["ref"], "outcome": "refused", **exc.result.as_json()})
         for finding in exc.result.over_limit:
             _error(finding.message)
         _fail(f"{options['ref']}: refused by --within-quota; nothing was recorded", EXIT_REFUSED)
@@ -435,7 +439,7 @@ def declare(
         _fail(str(exc))
     try:
         with _session(database_url, write=True) as session:
-            changed = repo.record_declaration(session, declaration, at=_now(), by=settings.resolved_user())
+            changed = ledger.declare(session, declaration, at=_now(), by=settings.resolved_user())
     except OperationalError as exc:
         _database_errors(exc)
     if json_out:
@@ -458,7 +462,7 @@ def declarations_list(
         with _session(database_url) as session:
             found = [
                 d
-                for d in repo.declaration_list(session, when)
+                for d in ledger.list_declarations(session, as_of=when)
                 if (year is None or d.year == year) and (state is None or d.state == state)
             ]
     except OperationalError as exc:
@@ -585,7 +589,7 @@ def check(
     except OperationalError as exc:
         _database_errors(exc)
     if json_out:
-        print_json(check_json(result))
+        print_json(result.as_json())
     else:
         show_check(result)
 
@@ -622,7 +626,7 @@ def report(
     languages = _split(lang, LANGUAGES, "--lang")
     home = home_state or _settings(database_url).home_state
     try:
-        with _session(database_url) as session:
+        with _session(database_url, write=True) as session:
             written = reports.generate_report(
                 session,
                 chosen_period,
@@ -631,6 +635,7 @@ def report(
                 out=out,
                 generated_at=_now(),
                 home_state=home,
+                by=_settings(database_url).resolved_user(),
             )
     except OperationalError as exc:
         _database_errors(exc)
@@ -687,6 +692,194 @@ def scheduler_list(database_url: DatabaseUrl = None, json_out: Json = False) -> 
         console.print(f"  {job['description']}")
     lease = described["lease"]
     console.print(f"Lease: held by {lease['holder']} until {lease['expires_at']}" if lease else "Lease: free")
+
+
+# ---- web --------------------------------------------------------------------
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port")] = 8000,
+    workers: Annotated[int, typer.Option("--workers", help="Uvicorn worker processes")] = 1,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Serve the web app and the API (the scheduler runs separately: csbm scheduler run)."""
+    import uvicorn
+
+    if database_url:
+        os.environ["CSBM_DATABASE_URL"] = database_url
+    # Each worker process builds its own app (and engine) from the environment.
+    os.environ.setdefault("CSBM_DATABASE_URL", _settings(database_url).resolved_database_url())
+    console.print(f"csbm is serving on http://{host}:{port}/ (API docs: http://{host}:{port}/api/docs)")
+    uvicorn.run(
+        "app.web.app:create_app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        log_level="info",
+    )
+
+
+# ---- users and tokens -------------------------------------------------------
+
+RoleOption = Annotated[str, typer.Option("--role", help="viewer, officer or admin")]
+
+
+def _role(value: str) -> accounts.Role:
+    try:
+        return accounts.Role(value)
+    except ValueError:
+        _fail(f"--role: {value!r} is not one of viewer, officer, admin", EXIT_USAGE)
+
+
+def _password(password_stdin: bool) -> tuple[str, bool]:
+    """The password from standard input, or a generated one (then printed once)."""
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\n"), False
+    return accounts.generate_password(), True
+
+
+@users_app.command("add")
+def users_add(
+    username: Annotated[str, typer.Argument()],
+    role: RoleOption = "viewer",
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin")] = False,
+    exist_ok: Annotated[
+        bool, typer.Option("--exist-ok", help="If the user exists, give it a new password instead")
+    ] = False,
+    database_url: DatabaseUrl = None,
+    user: User = None,
+) -> None:
+    """Add a user. Without --password-stdin a password is generated and printed once."""
+    chosen_role = _role(role)
+    password, generated = _password(password_stdin)
+    try:
+        with _session(database_url, write=True) as session:
+            by = _settings(database_url, user).resolved_user()
+            if exist_ok and accounts.exists(session, username):
+                accounts.set_password(session, username=username, password=password, at=_now(), by=by)
+            else:
+                accounts.add_user(session, username=username, password=password, role=chosen_role, at=_now(), by=by)
+    except DomainError as exc:
+        _fail(str(exc))
+    except OperationalError as exc:
+        _database_errors(exc)
+    console.print(
+        f"user {username} ({chosen_role})" + (f"; password: {password}" if generated else ""), highlight=False
+    )
+
+
+@users_app.command("list")
+def users_list(database_url: DatabaseUrl = None, json_out: Json = False) -> None:
+    """List the users with their roles."""
+    try:
+        with _session(database_url) as session:
+            found = accounts.list_users(session)
+    except OperationalError as exc:
+        _database_errors(exc)
+    if json_out:
+        print_json(found)
+        return
+    for u in found:
+        console.print(f"{u['username']}: {u['role']}{' (disabled)' if u['disabled'] else ''}", highlight=False)
+
+
+@users_app.command("disable")
+def users_disable(
+    username: Annotated[str, typer.Argument()],
+    enable: Annotated[bool, typer.Option("--enable", help="Enable the user again")] = False,
+    database_url: DatabaseUrl = None,
+    user: User = None,
+) -> None:
+    """Disable a user (their sessions and tokens stop working at once)."""
+    try:
+        with _session(database_url, write=True) as session:
+            accounts.set_disabled(
+                session,
+                username=username,
+                disabled=not enable,
+                at=_now(),
+                by=_settings(database_url, user).resolved_user(),
+            )
+    except DomainError as exc:
+        _fail(str(exc))
+    except OperationalError as exc:
+        _database_errors(exc)
+    console.print(f"user {username}: {'enabled' if enable else 'disabled'}")
+
+
+@users_app.command("set-password")
+def users_set_password(
+    username: Annotated[str, typer.Argument()],
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin")] = False,
+    database_url: DatabaseUrl = None,
+    user: User = None,
+) -> None:
+    """Set a user's password (generated and printed once without --password-stdin)."""
+    password, generated = _password(password_stdin)
+    try:
+        with _session(database_url, write=True) as session:
+            accounts.set_password(
+                session,
+                username=username,
+                password=password,
+                at=_now(),
+                by=_settings(database_url, user).resolved_user(),
+            )
+    except DomainError as exc:
+        _fail(str(exc))
+    except OperationalError as exc:
+        _database_errors(exc)
+    console.print(f"user {username}: password set" + (f" to {password}" if generated else ""), highlight=False)
+
+
+@tokens_app.command("create")
+def tokens_create(
+    username: Annotated[str, typer.Argument()],
+    name: Annotated[str, typer.Option("--name", help="What the token is for")] = "api",
+    days: Annotated[int, typer.Option("--days", help="Days until it expires")] = 90,
+    database_url: DatabaseUrl = None,
+    user: User = None,
+) -> None:
+    """Create an API token for a user; it is shown once and stored only as a hash."""
+    try:
+        with _session(database_url, write=True) as session:
+            token = accounts.create_token(
+                session,
+                username=username,
+                name=name,
+                days=days,
+                at=_now(),
+                by=_settings(database_url, user).resolved_user(),
+            )
+    except DomainError as exc:
+        _fail(str(exc))
+    except OperationalError as exc:
+        _database_errors(exc)
+    sys.stdout.write(token + "\n")
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(
+    token_stdin: Annotated[bool, typer.Option("--token-stdin", help="Read the token from stdin")] = True,
+    database_url: DatabaseUrl = None,
+    user: User = None,
+) -> None:
+    """Revoke an API token, read from standard input (so it never appears in a process list)."""
+    token = sys.stdin.readline().strip()
+    try:
+        with _session(database_url, write=True) as session:
+            revoked = accounts.revoke_token(
+                session, token=token, at=_now(), by=_settings(database_url, user).resolved_user()
+            )
+    except OperationalError as exc:
+        _database_errors(exc)
+    if not revoked:
+        _fail("no such active token")
+    console.print("token revoked")
 
 
 # ---- demo -------------------------------------------------------------------

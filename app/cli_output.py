@@ -146,23 +146,6 @@ def show_findings(findings: Iterable[Finding]) -> None:
     console.print(table if count else "No findings.")
 
 
-def check_json(result: CheckResult) -> dict[str, Any]:
-    return {
-        "entry": result.entry.as_record(),
-        "quotas": [
-            {
-                **after.as_json(),
-                "used_before": before.used if before else 0,
-                "pending_before": before.pending if before else 0,
-                "remaining_before": before.remaining if before else after.limit,
-            }
-            for before, after in result.rows
-        ],
-        "findings": [f.as_json() for f in result.findings],
-        "within_quota": not result.over_limit,
-    }
-
-
 def show_check(result: CheckResult) -> None:
     columns = [("receiving", "receiving_state"), ("inspecting", "inspecting_state"), ("object", "object")]
     table = quota_table(f"Quota impact of {result.entry.ref}", [after for _, after in result.rows], columns)

@@ -287,3 +287,53 @@ def record_declaration(session: Session, declaration: Declaration, *, at: dt.dat
     )
     session.flush()
     return True
+
+
+@dataclass(frozen=True, slots=True)
+class EntryFilter:
+    agreement: str | None = None
+    state: str | None = None  # inspecting or receiving
+    activity: str | None = None
+    status: str | None = None
+    start: dt.date | None = None
+    end: dt.date | None = None
+    text: str | None = None  # in ref, location, object or notes
+
+
+def _filtered(query: Any, f: EntryFilter) -> Any:
+    if f.agreement:
+        query = query.where(EntryRevision.agreement == f.agreement)
+    if f.state:
+        query = query.where((EntryRevision.inspecting_state == f.state) | (EntryRevision.receiving_state == f.state))
+    if f.activity:
+        query = query.where(EntryRevision.activity == f.activity)
+    if f.status:
+        query = query.where(EntryRevision.status == f.status)
+    if f.start:
+        query = query.where(EntryRevision.start_on >= f.start)
+    if f.end:
+        query = query.where(EntryRevision.start_on <= f.end)
+    if f.text:
+        pattern = "%" + f.text.replace("\\\\", "\\\\\\\\").replace("%", "\\\\%").replace("_", "\\\\_") + "%"
+        query = query.where(
+            LedgerEntryRow.ref.ilike(pattern, escape="\\\\")
+            | EntryRevision.location.ilike(pattern, escape="\\\\")
+            | EntryRevision.object.ilike(pattern, escape="\\\\")
+            | EntryRevision.notes.ilike(pattern, escape="\\\\")
+        )
+    return query
+
+
+def search_entries(
+    session: Session, f: EntryFilter, *, limit: int, offset: int, as_of: dt.datetime | None = None
+) -> tuple[list[LedgerEntry], int]:
+    """Current entries (as of a time) matching the filter, newest first, with the total."""
+    base = _filtered(_visible(_with_ref(), as_of), f)
+    total = int(session.scalar(select(func.count()).select_from(base.subquery())) or 0)
+    query = base.order_by(EntryRevision.start_on.desc(), LedgerEntryRow.ref).limit(limit).offset(offset)
+    return [to_entry(row) for row in session.execute(query)], total
+
+
+def latest_revision(session: Session, ref: str) -> StoredRevision | None:
+    found = history(session, ref)
+    return found[-1] if found else None

@@ -52,7 +52,7 @@ def local_now(settings: Settings) -> dt.datetime:
 
 def file_report(runtime: Runtime, spec: JobSpec, period: ReportPeriod) -> None:
     settings = runtime.settings
-    with transaction(runtime.engine) as session:
+    with transaction(runtime.engine, write=True) as session:
         written = generate_report(
             session,
             period,
@@ -61,6 +61,7 @@ def file_report(runtime: Runtime, spec: JobSpec, period: ReportPeriod) -> None:
             out=Path(settings.reports_dir),
             generated_at=dt.datetime.now(dt.UTC),
             home_state=settings.home_state,
+            by="scheduler",
         )
     if written.written:
         log.info("%s %s: wrote %d files to %s", spec.id, period.label, len(written.written), written.folder)

@@ -16,6 +16,7 @@ from app.db.migrate import shipped_path
 from app.db.models import AgreementVersion
 from app.domain.agreement import Agreement, Limit, LimitKind, Source
 from app.domain.periods import PeriodKind, PeriodSpec
+from app.services.accounts import audit
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +50,15 @@ def load_agreements(session: Session, directory: Path | None, *, at: dt.datetime
             content=item.content,
             at=at,
             by=by,
+        )
+        audit(
+            session,
+            by=by,
+            at=at,
+            action="agreement.load",
+            target=item.agreement.id,
+            before=None if previous is None else {"version": previous.version, "sha256": previous.sha256},
+            after={"version": version, "sha256": item.sha256},
         )
         results.append(LoadResult(item.agreement.id, version, True, item.sha256))
     return results
@@ -155,3 +165,27 @@ def describe_agreement(agreement: Agreement) -> dict[str, Any]:
         "refusable_activities": [{"activity": str(a), "source": _source(s)} for a, s in agreement.refusable.items()],
         "provisions": [{"id": p.id, "text": p.text, "source": _source(p.source)} for p in agreement.provisions],
     }
+
+
+def list_agreements(session: Session, as_of: dt.datetime | None = None) -> list[dict[str, Any]]:
+    """Each loaded agreement with its version, hash and headline facts."""
+    parsed = agreements_as_of(session, as_of)
+    rows = []
+    for v in agreement_versions(session, as_of):
+        a = parsed[v.agreement_id]
+        loaded = v.loaded_at if v.loaded_at.tzinfo else v.loaded_at.replace(tzinfo=dt.UTC)
+        rows.append(
+            {
+                "id": v.agreement_id,
+                "title": a.title_en,
+                "title_ru": a.title_ru,
+                "version": v.version,
+                "sha256": v.sha256,
+                "loaded_at": loaded.isoformat(),
+                "in_force_from": a.in_force_from.isoformat(),
+                "terminated_on": a.terminated_on.isoformat() if a.terminated_on else None,
+                "parties": len(a.parties),
+                "quota_rules": [r.id for r in a.quota_rules],
+            }
+        )
+    return rows

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from sqlalchemy.orm import Session
 
@@ -15,9 +15,11 @@ from app.domain.agreement import Agreement, RuleKind
 from app.domain.engine import entry_window, evaluate
 from app.domain.findings import Finding
 from app.domain.groups import group_key
-from app.domain.ledger import LedgerEntry
+from app.domain.ledger import Declaration, LedgerEntry
 from app.domain.quota import QuotaRow
-from app.services.evaluation import declarations_for
+from app.domain.report import entry_json
+from app.services.accounts import audit
+from app.services.evaluation import declarations_for, evaluate_range, findings_of
 from app.services.ledger_csv import EntryContext, parse_ledger, write_ledger
 
 
@@ -43,6 +45,23 @@ class CheckResult:
     findings: list[Finding]
     over_limit: list[Finding] = field(default_factory=list)
 
+    def as_json(self) -> dict[str, Any]:
+        """The check as JSON: each affected quota row after, with its counts before."""
+        return {
+            "entry": self.entry.as_record(),
+            "quotas": [
+                {
+                    **after.as_json(),
+                    "used_before": before.used if before else 0,
+                    "pending_before": before.pending if before else 0,
+                    "remaining_before": before.remaining if before else after.limit,
+                }
+                for before, after in self.rows
+            ],
+            "findings": [f.as_json() for f in self.findings],
+            "within_quota": not self.over_limit,
+        }
+
 
 class QuotaRefused(Exception):
     """``--within-quota``: recording would raise a new over-limit finding."""
@@ -54,7 +73,16 @@ class QuotaRefused(Exception):
 
 def import_ledger(session: Session, path: Path, context: EntryContext, *, at: dt.datetime, by: str) -> ImportSummary:
     """All-or-nothing: the file is parsed and checked in full before anything is written."""
-    return import_entries(session, parse_ledger(path, context), at=at, by=by)
+    summary = import_entries(session, parse_ledger(path, context), at=at, by=by)
+    audit(
+        session,
+        by=by,
+        at=at,
+        action="ledger.import",
+        target=path.name,
+        after={"created": summary.created, "revised": summary.revised, "unchanged": summary.unchanged},
+    )
+    return summary
 
 
 def import_entries(session: Session, entries: list[LedgerEntry], *, at: dt.datetime, by: str) -> ImportSummary:
@@ -97,8 +125,18 @@ def record_entry(
             raise QuotaRefused(result)
     if current is None:
         repo.add_entries(session, [entry], at=at, by=by)
+        audit(session, by=by, at=at, action="entry.create", target=entry.ref, after=entry_json(entry))
         return Outcome.CREATED
     repo.add_revisions(session, [(current[0], current[1] + 1, entry)], at=at, by=by)
+    audit(
+        session,
+        by=by,
+        at=at,
+        action="entry.revise",
+        target=entry.ref,
+        before=entry_json(current[2]),
+        after=entry_json(entry),
+    )
     return Outcome.REVISED
 
 
@@ -144,3 +182,45 @@ def export_ledger(session: Session, stream: TextIO, *, as_of: dt.datetime | None
 
 def entry_history(session: Session, ref: str) -> list[repo.StoredRevision]:
     return repo.history(session, ref)
+
+
+def declare(session: Session, declaration: Declaration, *, at: dt.datetime, by: str) -> bool:
+    """Record a declaration; a changed value is a new revision. False when unchanged."""
+    before = repo.declarations(session, years=[declaration.year]).get(
+        (declaration.state, declaration.year, declaration.name)
+    )
+    changed = repo.record_declaration(session, declaration, at=at, by=by)
+    if changed:
+        audit(
+            session,
+            by=by,
+            at=at,
+            action="declaration.record",
+            target=f"{declaration.state} {declaration.year} {declaration.name}",
+            before=None if before is None else {"value": before},
+            after={"value": declaration.value, "source": declaration.source},
+        )
+    return changed
+
+
+def list_declarations(session: Session, *, as_of: dt.datetime | None = None) -> list[Declaration]:
+    return repo.declaration_list(session, as_of)
+
+
+def search_entries(
+    session: Session, f: repo.EntryFilter, *, limit: int, offset: int, as_of: dt.datetime | None = None
+) -> tuple[list[LedgerEntry], int]:
+    return repo.search_entries(session, f, limit=limit, offset=offset, as_of=as_of)
+
+
+def entry_findings(session: Session, entry: LedgerEntry, agreements: dict[str, Agreement]) -> list[Finding]:
+    """The findings about one entry, from an evaluation of the periods it falls in."""
+    agreement = agreements.get(entry.agreement)
+    if agreement is None:
+        return []
+    evaluations = evaluate_range(session, {agreement.id: agreement}, start=entry.start_day, end=entry.start_day)
+    return [f for f in findings_of(evaluations) if f.entry_ref == entry.ref]
+
+
+def latest_revision(session: Session, ref: str) -> repo.StoredRevision | None:
+    return repo.latest_revision(session, ref)

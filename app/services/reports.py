@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -30,6 +32,7 @@ from app.reporting.output import WrittenReport, choose_folder, read_manifest, wr
 from app.reporting.tables import render_csv, render_xlsx
 from app.reporting.view import build_view, finding_view
 from app.services import catalog
+from app.services.accounts import audit
 from app.services.evaluation import AgreementEvaluation, evaluate_range, findings_of, quota_rows
 
 
@@ -161,6 +164,7 @@ def generate_report(
     out: Path,
     generated_at: dt.datetime,
     home_state: str | None = None,
+    by: str = "system",
 ) -> WrittenReport:
     """Build the report and file it: nothing is rewritten when the inputs are unchanged."""
     report = build_report(session, period, generated_at=generated_at, home_state=home_state)
@@ -182,5 +186,63 @@ def generate_report(
         "csbm_version": report.version,
     }
     written = write_report_files(folder, files, header)
+    if written.written:
+        audit(
+            session,
+            by=by,
+            at=generated_at,
+            action="report.generate",
+            target=str(folder.name),
+            after={"files": written.written, "input_sha256": report.input_sha256},
+        )
     unchanged = sorted(set(existing) - set(written.written))
     return WrittenReport(written.folder, written.written, unchanged)
+
+
+_FOLDER = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._+-]{0,80}$")
+_FILE = re.compile(r"^(en|ru)/(report\.(html|pdf|xlsx|json)|quotas\.csv|entries\.csv|findings\.csv)$")
+MEDIA_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".pdf": "application/pdf",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".json": "application/json",
+    ".csv": "text/csv; charset=utf-8",
+}
+
+
+def list_reports(out: Path) -> list[dict[str, Any]]:
+    """Every filed report folder with its manifest, newest period first."""
+    found = []
+    if out.is_dir():
+        for folder in sorted(out.iterdir(), reverse=True):
+            manifest = read_manifest(folder) if folder.is_dir() else None
+            if manifest is None:
+                continue
+            files = [{"path": name, **meta} for name, meta in sorted(manifest.get("files", {}).items())]
+            found.append(
+                {
+                    "folder": folder.name,
+                    "label": manifest.get("label"),
+                    "home_state": manifest.get("home_state"),
+                    "input_sha256": manifest.get("input_sha256"),
+                    "generated_at": manifest.get("generated_at"),
+                    "files": [{"path": f["path"], "sha256": f["sha256"], "bytes": f["bytes"]} for f in files],
+                }
+            )
+    return found
+
+
+def report_file(out: Path, folder: str, name: str) -> Path | None:
+    """A filed report file; None for anything else. Names are checked against the
+    forms csbm writes and the resolved path must stay inside the reports folder,
+    so no request can reach a file outside it."""
+    if not _FOLDER.match(folder) or not _FILE.match(name):
+        return None
+    root = out.resolve()
+    path = (root / folder / name).resolve()
+    if not path.is_relative_to(root) or not path.is_file():
+        return None
+    manifest = read_manifest(root / folder)
+    if manifest is None or name not in manifest.get("files", {}):
+        return None
+    return path

@@ -1,0 +1,49 @@
+"""Queries for users, API tokens, browser sessions, login failures and the audit log."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from app.db.models import ApiToken, AuditRecord, LoginFailure, User, WebSession
+
+
+def user_by_name(session: Session, username: str) -> User | None:
+    return session.scalars(select(User).where(User.username == username)).first()
+
+
+def user_by_id(session: Session, user_id: int) -> User | None:
+    return session.get(User, user_id)
+
+
+def all_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.username)))
+
+
+def token_by_hash(session: Session, token_hash: str) -> ApiToken | None:
+    return session.scalars(select(ApiToken).where(ApiToken.token_hash == token_hash)).first()
+
+
+def session_by_hash(session: Session, id_hash: str) -> WebSession | None:
+    return session.get(WebSession, id_hash)
+
+
+def recent_failures(session: Session, *, username: str, client: str, since: dt.datetime) -> int:
+    query = (
+        select(func.count())
+        .select_from(LoginFailure)
+        .where(LoginFailure.at >= since, (LoginFailure.username == username) | (LoginFailure.client == client))
+    )
+    return int(session.scalar(query) or 0)
+
+
+def forget_failures(session: Session, *, before: dt.datetime) -> None:
+    session.execute(delete(LoginFailure).where(LoginFailure.at < before))
+
+
+def audit_records(session: Session, *, limit: int, offset: int) -> tuple[list[AuditRecord], int]:
+    total = int(session.scalar(select(func.count()).select_from(AuditRecord)) or 0)
+    query = select(AuditRecord).order_by(AuditRecord.at.desc(), AuditRecord.id.desc()).limit(limit).offset(offset)
+    return list(session.scalars(query)), total

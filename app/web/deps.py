@@ -1,0 +1,104 @@
+"""Request dependencies: the database session (one transaction per request) and who is asking.
+
+The request commits at its end and rolls back on error; services never commit.
+A request is authenticated by an API token (Authorization: Bearer ...) or by
+the browser's session cookie. A cookie-authenticated request that changes
+anything must also carry the session's CSRF token (form field or header), so
+another site cannot make a logged-in browser write.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from app.config import Settings
+from app.db.session import transaction
+from app.services.accounts import Principal, Role, session_principal, token_principal
+from app.web.errors import LoginRequired, ProblemError
+
+SESSION_COOKIE = "csbm_session"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def settings_of(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    with transaction(request.app.state.engine, write=request.method not in SAFE_METHODS) as session:
+        yield session
+
+
+Db = Annotated[Session, Depends(get_db)]
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _principal(request: Request, session: Session) -> Principal | None:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        found = token_principal(session, header[7:].strip(), now=now())
+        if found is None:
+            raise ProblemError(401, "Not authenticated", "The API token is unknown, expired or revoked.")
+        return found
+    cookie = request.cookies.get(SESSION_COOKIE)
+    return session_principal(session, cookie, now=now()) if cookie else None
+
+
+async def _form_csrf(request: Request) -> str | None:
+    if request.headers.get("content-type", "").startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        form = await request.form()
+        value = form.get("csrf_token")
+        return value if isinstance(value, str) else None
+    return None
+
+
+def api_user(role: Role) -> Callable[..., object]:
+    async def dependency(request: Request, session: Db) -> Principal:
+        principal = _principal(request, session)
+        if principal is None:
+            raise ProblemError(401, "Not authenticated", "Log in, or send an API token as 'Authorization: Bearer ...'.")
+        await _check_csrf(request, principal)
+        if not principal.role.can(role):
+            raise ProblemError(403, "Forbidden", f"This needs the {role} role; you are {principal.role}.")
+        return principal
+
+    return dependency
+
+
+def page_user(role: Role) -> Callable[..., object]:
+    async def dependency(request: Request, session: Db) -> Principal:
+        principal = _principal(request, session)
+        if principal is None:
+            raise LoginRequired()
+        await _check_csrf(request, principal)
+        if not principal.role.can(role):
+            raise ProblemError(403, "Forbidden", f"This needs the {role} role; you are {principal.role}.")
+        return principal
+
+    return dependency
+
+
+async def _check_csrf(request: Request, principal: Principal) -> None:
+    if request.method in SAFE_METHODS or principal.csrf_token is None:
+        return  # safe methods, and token-authenticated API calls, carry no CSRF risk
+    given = request.headers.get(CSRF_HEADER) or await _form_csrf(request)
+    if given != principal.csrf_token:
+        raise ProblemError(403, "CSRF token missing or wrong", "Reload the page and submit the form again.")
+
+
+Viewer = Annotated[Principal, Depends(api_user(Role.VIEWER))]
+Officer = Annotated[Principal, Depends(api_user(Role.OFFICER))]
+Admin = Annotated[Principal, Depends(api_user(Role.ADMIN))]
+PageViewer = Annotated[Principal, Depends(page_user(Role.VIEWER))]
+PageOfficer = Annotated[Principal, Depends(page_user(Role.OFFICER))]
+PageAdmin = Annotated[Principal, Depends(page_user(Role.ADMIN))]

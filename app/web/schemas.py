@@ -1,0 +1,161 @@
+"""Pydantic models at the HTTP boundary only; the domain never sees them."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class EntryIn(BaseModel):
+    """A ledger entry as text fields, exactly like a CSV row (SEMANTICS section 6)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ref: str | None = Field(default=None, max_length=80, examples=["BY-2025-EV-03"])
+    agreement: str = Field(max_length=40, examples=["vd2011"])
+    activity: str = Field(max_length=40, examples=["evaluation_visit"])
+    inspecting_state: str = Field(max_length=2, examples=["DE"])
+    receiving_state: str = Field(max_length=2, examples=["BY"])
+    requested_at: str = Field(max_length=40, examples=["2025-04-01T09:00:00Z"])
+    replied_at: str | None = Field(default=None, max_length=40)
+    start: str = Field(max_length=40, examples=["2025-04-15T08:00:00Z"])
+    end: str = Field(max_length=40, examples=["2025-04-15T17:00:00Z"])
+    status: str = Field(default="requested", max_length=20)
+    team_size: int | None = Field(default=None, ge=0, le=1000)
+    location: str = Field(default="", max_length=2000)
+    object: str = Field(default="", max_length=200)
+    notes: str = Field(default="", max_length=10000)
+
+    def as_values(self, ref: str | None = None) -> dict[str, str]:
+        data = self.model_dump()
+        data["ref"] = ref or data["ref"] or ""
+        return {k: "" if v is None else str(v) for k, v in data.items()}
+
+
+class DeclarationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    state: str = Field(max_length=40, examples=["BY"])
+    year: int = Field(ge=1900, le=2200)
+    name: str = Field(max_length=40, examples=["units"])
+    value: int = Field(ge=0, le=10**9)
+    source: str = Field(default="", max_length=2000)
+
+
+class ReportIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    period: str = Field(max_length=30, examples=["2026Q1"])
+    formats: list[str] = Field(default_factory=lambda: ["json"], min_length=1, max_length=5)
+    languages: list[str] = Field(default_factory=lambda: ["en"], min_length=1, max_length=2)
+    home_state: str | None = Field(default=None, max_length=2)
+
+
+class QuotaRowOut(BaseModel):
+    agreement: str
+    rule: str
+    kind: str
+    activity: str
+    receiving_state: str | None
+    inspecting_state: str | None
+    object: str | None
+    period_start: str
+    period_end: str
+    limit: int | None
+    used: int
+    pending: int
+    remaining: int | None
+
+
+class FindingOut(BaseModel):
+    code: str
+    severity: str
+    entry_ref: str | None
+    agreement: str
+    rule: str
+    responsible_state: str
+    message: str
+
+
+class EntryOut(BaseModel):
+    ref: str
+    agreement: str
+    activity: str
+    inspecting_state: str
+    receiving_state: str
+    requested_at: str
+    replied_at: str | None
+    start: str
+    end: str
+    status: str
+    team_size: int | None
+    location: str
+    object: str
+    notes: str
+
+
+class EntryPage(BaseModel):
+    items: list[EntryOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class RevisionOut(EntryOut):
+    revision: int
+    recorded_at: str
+    recorded_by: str
+
+
+class EntryDetail(BaseModel):
+    entry: EntryOut
+    revision: int
+    recorded_at: str
+    recorded_by: str
+    findings: list[FindingOut]
+
+
+class RecordedOut(BaseModel):
+    ref: str
+    outcome: str
+
+
+class CheckRowOut(QuotaRowOut):
+    used_before: int
+    pending_before: int
+    remaining_before: int | None
+
+
+class CheckOut(BaseModel):
+    entry: dict[str, str]
+    quotas: list[CheckRowOut]
+    findings: list[FindingOut]
+    within_quota: bool
+
+
+class DeclarationOut(BaseModel):
+    state: str
+    year: int
+    name: str
+    value: int
+    source: str
+
+
+class ReportFileOut(BaseModel):
+    path: str
+    sha256: str
+    bytes: int
+
+
+class ReportOut(BaseModel):
+    folder: str
+    label: str | None
+    home_state: str | None
+    input_sha256: str | None
+    generated_at: str | None
+    files: list[ReportFileOut]
+
+
+class WrittenOut(BaseModel):
+    folder: str
+    written: list[str]
+    unchanged: list[str]

@@ -1,0 +1,12 @@
+"""Server-rendered HTML pages."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+
+def register(app: FastAPI) -> None:
+    from app.web.views import admin, auth, forms, more, pages
+
+    for module in (auth, forms, pages, more, admin):
+        app.include_router(module.router)

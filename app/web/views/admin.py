@@ -1,0 +1,73 @@
+"""Admin pages: users and the audit trail."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from app.db.accounts import audit_records
+from app.domain.errors import DomainError
+from app.reporting.i18n import Localizer
+from app.services import accounts
+from app.web.deps import Db, PageAdmin, now
+from app.web.views.context import language, render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/admin/users")
+def users_page(request: Request, db: Db, user: PageAdmin) -> Response:
+    return render(request, "users.html.j2", user, users=accounts.list_users(db), error=None, created=None)
+
+
+@router.post("/admin/users")
+def add_user(
+    request: Request,
+    db: Db,
+    user: PageAdmin,
+    username: Annotated[str, Form(max_length=80)],
+    role: Annotated[str, Form(max_length=20)],
+) -> Response:
+    password = accounts.generate_password()
+    try:
+        accounts.add_user(
+            db, username=username.strip(), password=password, role=accounts.Role(role), at=now(), by=user.username
+        )
+    except (DomainError, ValueError) as exc:
+        return render(request, "users.html.j2", user, 422, users=accounts.list_users(db), error=str(exc), created=None)
+    return render(
+        request, "users.html.j2", user, users=accounts.list_users(db), error=None, created=(username, password)
+    )
+
+
+@router.post("/admin/users/{username}/disable")
+def disable_user(db: Db, user: PageAdmin, username: str, enable: Annotated[str, Form(max_length=5)] = "") -> Response:
+    accounts.set_disabled(db, username=username, disabled=enable != "1", at=now(), by=user.username)
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.get("/admin/audit")
+def audit_page(request: Request, db: Db, user: PageAdmin, page: int = 1) -> Response:
+    page = max(1, min(page, 100_000))
+    records, total = audit_records(db, limit=100, offset=(page - 1) * 100)
+    loc = Localizer(language(request))
+
+    def pretty(text: str | None) -> str:
+        return "" if text is None else json.dumps(json.loads(text), ensure_ascii=False, indent=1)
+
+    rows = [
+        (
+            loc.datetime(r.at if r.at.tzinfo else r.at.replace(tzinfo=dt.UTC)),
+            r.user,
+            r.action,
+            r.target,
+            pretty(r.before),
+            pretty(r.after),
+        )
+        for r in records
+    ]
+    return render(request, "audit.html.j2", user, rows=rows, page=page, pages=max(1, -(-total // 100)))
