@@ -7,8 +7,9 @@ DEMO_DB ?= sqlite:///$(CURDIR)/var/csbm.sqlite3
 export CSBM_TEST_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 # Debian packages: Pango and HarfBuzz for WeasyPrint (PDF), DejaVu fonts for
-# Cyrillic, poppler-utils for the PDF tests. Installed when missing and root.
-SYSDEPS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils
+# Cyrillic, poppler-utils for the PDF tests, chromium for the browser tests
+# (Playwright drives it; no browser is ever downloaded). Installed when missing and root.
+SYSDEPS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils chromium
 
 .PHONY: install sysdeps demo test check lint format messages clean
 
@@ -29,7 +30,7 @@ sysdeps:
 	  else echo "csbm needs these Debian packages: $$missing (install them, e.g. sudo apt-get install $$missing)"; fi; \
 	fi
 
-## demo: install, migrate var/csbm.sqlite3, load agreements + sample data, show Belarus's quotas
+## demo: install, migrate var/csbm.sqlite3, load agreements + sample data, show Belarus's quotas, serve the web app
 demo: $(STAMP) sysdeps
 	mkdir -p var
 	$(BIN)/csbm db upgrade --database-url $(DEMO_DB)
@@ -38,6 +39,11 @@ demo: $(STAMP) sysdeps
 	$(BIN)/csbm quota --year 2025 --state BY --database-url $(DEMO_DB)
 	$(BIN)/csbm findings --from 2025-01-01 --to 2026-12-31 --state BY --database-url $(DEMO_DB)
 	$(BIN)/csbm quota --year 2026 --state BY --database-url $(DEMO_DB)
+	@echo ""
+	@echo "Demo login for the web app (a new password is generated at every setup):"
+	@$(BIN)/csbm users add demo --role admin --exist-ok --database-url $(DEMO_DB) --user make-demo
+	@echo "Serving http://127.0.0.1:8000/ (API docs: http://127.0.0.1:8000/api/docs); Ctrl-C stops it."
+	CSBM_HOME_STATE=BY $(BIN)/csbm serve --host 127.0.0.1 --port 8000 --database-url $(DEMO_DB)
 
 ## test: the whole suite, on SQLite and on PostgreSQL at CSBM_TEST_PG_URL
 test: $(STAMP) sysdeps
@@ -55,7 +61,7 @@ format: $(STAMP)
 
 ## messages: re-extract the message template; new entries then need translating in the .po
 messages: $(STAMP)
-	$(BIN)/pybabel extract -k N_ --no-location --sort-output --project csbm -o app/locale/csbm.pot app
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output --project csbm -o app/locale/csbm.pot .
 	$(BIN)/pybabel update -i app/locale/csbm.pot -d app/locale -D csbm -l ru --no-fuzzy-matching --ignore-obsolete
 
 clean:

@@ -314,12 +314,13 @@ def _filtered(query: Any, f: EntryFilter) -> Any:
     if f.end:
         query = query.where(EntryRevision.start_on <= f.end)
     if f.text:
-        pattern = "%" + f.text.replace("\\\\", "\\\\\\\\").replace("%", "\\\\%").replace("_", "\\\\_") + "%"
+        # "!" escapes LIKE's wildcards, so a search for "10%" means the text "10%".
+        pattern = "%" + f.text.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%"
         query = query.where(
-            LedgerEntryRow.ref.ilike(pattern, escape="\\\\")
-            | EntryRevision.location.ilike(pattern, escape="\\\\")
-            | EntryRevision.object.ilike(pattern, escape="\\\\")
-            | EntryRevision.notes.ilike(pattern, escape="\\\\")
+            LedgerEntryRow.ref.ilike(pattern, escape="!")
+            | EntryRevision.location.ilike(pattern, escape="!")
+            | EntryRevision.object.ilike(pattern, escape="!")
+            | EntryRevision.notes.ilike(pattern, escape="!")
         )
     return query
 

@@ -27,6 +27,8 @@ KIND_LABELS = {
     "per_object": N_("per unit"),
     "per_object_per_inspecting_state": N_("per unit and inspecting state"),
 }
+# Severity names as shown in tables (the code values themselves).
+SEVERITY_WORDS = {"violation": N_("violation"), "warning": N_("warning"), "info": N_("info")}
 SEVERITY_LABELS = {"violation": N_("Violations"), "warning": N_("Warnings"), "info": N_("Information")}
 STATUS_LABELS = {
     "requested": N_("requested"),

@@ -15,6 +15,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from app.config import Settings
 from app.db.session import transaction
@@ -44,6 +45,8 @@ def now() -> dt.datetime:
 
 
 def _principal(request: Request, session: Session) -> Principal | None:
+    # Blocking database work: callers run it in the thread pool, never on the
+    # event loop, where a wait for SQLite's write lock would stall every request.
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         found = token_principal(session, header[7:].strip(), now=now())
@@ -64,7 +67,7 @@ async def _form_csrf(request: Request) -> str | None:
 
 def api_user(role: Role) -> Callable[..., object]:
     async def dependency(request: Request, session: Db) -> Principal:
-        principal = _principal(request, session)
+        principal = await run_in_threadpool(_principal, request, session)
         if principal is None:
             raise ProblemError(401, "Not authenticated", "Log in, or send an API token as 'Authorization: Bearer ...'.")
         await _check_csrf(request, principal)
@@ -77,7 +80,7 @@ def api_user(role: Role) -> Callable[..., object]:
 
 def page_user(role: Role) -> Callable[..., object]:
     async def dependency(request: Request, session: Db) -> Principal:
-        principal = _principal(request, session)
+        principal = await run_in_threadpool(_principal, request, session)
         if principal is None:
             raise LoginRequired()
         await _check_csrf(request, principal)

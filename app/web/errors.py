@@ -6,7 +6,8 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from markupsafe import escape
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.domain.errors import DomainError
@@ -33,6 +34,20 @@ def problem(status: int, title: str, detail: str | None = None, **extra: Any) ->
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _page(status: int, title: str, detail: str | None) -> HTMLResponse:
+    """A plain error page for browsers: what went wrong and a way back."""
+    body = (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{status} {title}</title>'
+        '<link rel="stylesheet" href="/static/csbm.css"></head><body><main id="main">'
+        '<h1>{status} {title}</h1><p>{detail}</p><p><a href="/">csbm</a></p></main></body></html>'
+    ).format(status=status, title=escape(title), detail=escape(detail or ""))
+    return HTMLResponse(body, status_code=status)
+
+
 def _field(loc: tuple[Any, ...]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path")]
     return ".".join(parts) or "request"
@@ -40,12 +55,17 @@ def _field(loc: tuple[Any, ...]) -> str:
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(ProblemError)
-    async def _problem(_request: Request, exc: ProblemError) -> Response:
+    async def _problem(request: Request, exc: ProblemError) -> Response:
+        if not _is_api(request):
+            return _page(exc.status, exc.title, exc.detail)
         return problem(exc.status, exc.title, exc.detail, **exc.extra)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> Response:
-        return problem(exc.status_code, str(exc.detail) if exc.detail else "Error")
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        title = str(exc.detail) if exc.detail else "Error"
+        if not _is_api(request):
+            return _page(exc.status_code, title, None)
+        return problem(exc.status_code, title)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> Response:

@@ -16,7 +16,7 @@ KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)}
 def extracted() -> set[str]:
     found = set()
     for _file, _line, message, _comments, _context in extract_from_dir(
-        str(ROOT / "app"), method_map=[("**.py", "python")], keywords=KEYWORDS
+        str(ROOT / "app"), method_map=[("**.py", "python"), ("**/templates/**.j2", "jinja2")], keywords=KEYWORDS
     ):
         found.add(message if isinstance(message, str) else message[0])
     return found

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.exc import IntegrityError
+from starlette.concurrency import run_in_threadpool
 
 from app.domain.agreement import Activity
 from app.domain.ledger import LEDGER_COLUMNS, Status
@@ -82,14 +83,14 @@ async def _submitted(request: Request) -> tuple[dict[str, str], str]:
 @router.post("/entries/new")
 async def submit_new(request: Request, db: Db, user: PageOfficer) -> Response:
     values, action = await _submitted(request)
-    return _submit(request, db, user, values, action, editing=None)
+    return await run_in_threadpool(_submit, request, db, user, values, action, editing=None)
 
 
 @router.post("/entries/{ref}/edit")
 async def submit_edit(request: Request, db: Db, user: PageOfficer, ref: str) -> Response:
     values, action = await _submitted(request)
     values["ref"] = ref
-    return _submit(request, db, user, values, action, editing=ref)
+    return await run_in_threadpool(_submit, request, db, user, values, action, editing=ref)
 
 
 def _submit(

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from app.domain.errors import DomainError
 from app.domain.ledger import Declaration
@@ -118,11 +119,24 @@ def reports_page(request: Request, user: PageViewer) -> Response:
 @router.post("/reports")
 async def generate(request: Request, db: Db, user: PageOfficer) -> Response:
     form = await request.form()
-    formats = [f for f in form.getlist("formats") if f in reports.FORMATS] or ["html"]
-    languages = [lang for lang in form.getlist("languages") if lang in LANGUAGES] or [language(request)]
+    formats = [str(f) for f in form.getlist("formats") if f in reports.FORMATS] or ["html"]
+    languages = [str(lang) for lang in form.getlist("languages") if lang in LANGUAGES] or [language(request)]
     home = str(form.get("home_state", "")).strip().upper()[:2] or None
+    # Rendering and the database are blocking work: off the event loop.
+    return await run_in_threadpool(_generate, request, db, user, str(form.get("period", "")), formats, languages, home)
+
+
+def _generate(
+    request: Request,
+    db: Db,
+    user: PageOfficer,
+    period_text: str,
+    formats: list[str],
+    languages: list[str],
+    home: str | None,
+) -> Response:
     try:
-        period = parse_period(str(form.get("period", "")))
+        period = parse_period(period_text)
     except DomainError as exc:
         return render(
             request,
@@ -137,8 +151,8 @@ async def generate(request: Request, db: Db, user: PageOfficer) -> Response:
     reports.generate_report(
         db,
         period,
-        formats=[str(f) for f in formats],
-        languages=[str(lang) for lang in languages],
+        formats=formats,
+        languages=languages,
         out=_reports_dir(request),
         generated_at=now(),
         home_state=home,
