@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from app.domain.findings import Finding, Severity
 from app.domain.ledger import LedgerEntry
 from app.domain.messages import N_, render_message
-from app.domain.moments import Moment, format_moment, has_time
+from app.domain.moments import Moment
 from app.domain.quota import QuotaRow
 from app.domain.report import Report
 from app.reporting.i18n import Localizer
@@ -255,9 +256,12 @@ def summary_sections(report: Report, loc: Localizer) -> list[SummarySection]:
 
 
 def moment_text(moment: Moment | None, loc: Localizer) -> str:
+    """A date, or a date and time in UTC, written the way the language writes them."""
     if moment is None:
         return ""
-    return format_moment(moment).replace("T", " ").removesuffix("Z") + (" UTC" if has_time(moment) else "")
+    if isinstance(moment, dt.datetime):
+        return f"{loc.datetime(moment.astimezone(dt.UTC))} UTC"
+    return loc.date(moment)
 
 
 def finding_view(finding: Finding, loc: Localizer) -> FindingView:

@@ -37,7 +37,11 @@ def get_db(request: Request) -> Iterator[Session]:
         yield session
 
 
-Db = Annotated[Session, Depends(get_db)]
+# scope="function": the transaction commits when the endpoint returns, before the
+# response is sent. With the default ("request") the commit would follow the
+# response, and a browser following a redirect could arrive before the write
+# (a fresh login's session, a new entry) was visible.
+Db = Annotated[Session, Depends(get_db, scope="function")]
 
 
 def now() -> dt.datetime:

@@ -38,6 +38,9 @@ def _free_port() -> int:
         return port
 
 
+SERVER_LOG: dict[str, Path] = {}
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("e2e")
@@ -52,23 +55,30 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     engine.dispose()
     port = _free_port()
     env = {**os.environ, "CSBM_DATABASE_URL": url, "CSBM_HOME_STATE": "BY", "CSBM_REPORTS_DIR": str(folder / "reports")}
-    process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "csbm"), "serve", "--port", str(port)],
-        env=env,
-        cwd=folder,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"{base}/api/v1/health", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.2)
-    yield base
-    process.terminate()
-    process.wait(timeout=10)
+    log_path = folder / "server.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [str(Path(sys.executable).parent / "csbm"), "serve", "--port", str(port)],
+            env=env,
+            cwd=folder,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        base = f"http://127.0.0.1:{port}"
+        SERVER_LOG[base] = log_path
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/api/v1/health", timeout=2)
+                break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    process.kill()
+                    raise RuntimeError(f"the server did not start:\n{log_path.read_text()}") from None
+                time.sleep(0.2)
+        yield base
+        process.terminate()
+        process.wait(timeout=10)
 
 
 @pytest.fixture
@@ -89,6 +99,9 @@ def page(server: str) -> Iterator[object]:
             ],
         )
         context = browser.new_context(viewport={"width": 1366, "height": 900}, accept_downloads=True)
+        # Generous timeouts: CI runs this beside the rest of the suite on two cores.
+        context.set_default_timeout(90_000)
+        context.set_default_navigation_timeout(90_000)
         yield context.new_page()
         browser.close()
 
@@ -97,8 +110,12 @@ def login(page: object, base: str, user: str) -> None:
     page.goto(f"{base}/login")  # type: ignore[attr-defined]
     page.fill("#username", user)  # type: ignore[attr-defined]
     page.fill("#password", PASSWORD)  # type: ignore[attr-defined]
-    page.click("button.primary")  # type: ignore[attr-defined]
-    page.wait_for_url(f"{base}/")  # type: ignore[attr-defined]
+    with page.expect_navigation():  # type: ignore[attr-defined]
+        page.click("button.primary")  # type: ignore[attr-defined]
+    if page.url != f"{base}/":  # type: ignore[attr-defined]
+        alert = page.locator("[role=alert]").all_inner_texts()  # type: ignore[attr-defined]
+        server = SERVER_LOG[base].read_text()[-3000:]
+        raise AssertionError(f"login as {user} ended at {page.url} {alert}\nserver log:\n{server}")  # type: ignore[attr-defined]
 
 
 def remaining(page: object) -> str:

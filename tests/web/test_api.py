@@ -74,6 +74,12 @@ class TestReading:
         assert cfe["quota_rules"][0]["source"]["confidence"] == "text"
         assert web.client.get("/api/v1/agreements/nato", headers=web.as_("viewer")).status_code == 404
 
+    def test_only_admins_load_agreements_and_an_unchanged_load_makes_no_version(self, web: Web) -> None:
+        assert web.client.post("/api/v1/agreements/load", headers=web.as_("officer")).status_code == 403
+        loaded = web.client.post("/api/v1/agreements/load", headers=web.as_("admin")).json()
+        assert loaded
+        assert not any(r["changed"] for r in loaded)
+
     def test_entries_filter_search_and_paginate(self, web: Web) -> None:
         h = web.as_("viewer")
         page = web.client.get(

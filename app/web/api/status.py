@@ -9,12 +9,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse
 
+from app.catalog.loader import CatalogError
 from app.domain.errors import DomainError
 from app.domain.report import parse_period
 from app.reporting.i18n import LANGUAGES
 from app.services import catalog, reports
 from app.services.evaluation import evaluate_range, findings_of, quota_rows
-from app.web.deps import Db, Officer, Viewer, now, settings_of
+from app.web.deps import Admin, Db, Officer, Viewer, now, settings_of
 from app.web.errors import ProblemError
 from app.web.schemas import FindingOut, QuotaRowOut, ReportIn, ReportOut, WrittenOut
 
@@ -38,6 +39,20 @@ def health() -> dict[str, str]:
 @router.get("/agreements")
 def list_agreements(db: Db, _user: Viewer) -> list[dict[str, Any]]:
     return catalog.list_agreements(db)
+
+
+@router.post("/agreements/load")
+def load_agreements(db: Db, user: Admin) -> list[dict[str, Any]]:
+    """Load the shipped agreement files; each changed file becomes a new version (admin)."""
+    try:
+        results = catalog.load_agreements(db, None, at=now(), by=user.username)
+    except CatalogError as exc:
+        raise ProblemError(
+            422, "Invalid agreement files", str(exc), errors=[{"field": i.path, "message": str(i)} for i in exc.issues]
+        ) from None
+    return [
+        {"agreement": r.agreement_id, "version": r.version, "changed": r.changed, "sha256": r.sha256} for r in results
+    ]
 
 
 @router.get("/agreements/{agreement_id}")

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from app.catalog.loader import CatalogError
 from app.domain.errors import DomainError
 from app.domain.ledger import Declaration
 from app.domain.report import parse_period
@@ -17,7 +18,7 @@ from app.reporting.i18n import LANGUAGES, Localizer
 from app.reporting.view import finding_view
 from app.services import catalog, ledger, reports
 from app.services.evaluation import evaluate_range, findings_of
-from app.web.deps import Db, PageOfficer, PageViewer, now, settings_of
+from app.web.deps import Db, PageAdmin, PageOfficer, PageViewer, now, settings_of
 from app.web.errors import ProblemError
 from app.web.views.context import language, render
 
@@ -27,6 +28,15 @@ router = APIRouter(include_in_schema=False)
 @router.get("/agreements")
 def agreements_page(request: Request, db: Db, user: PageViewer) -> Response:
     return render(request, "agreements.html.j2", user, agreements=catalog.list_agreements(db))
+
+
+@router.post("/agreements/load")
+def load_agreements(request: Request, db: Db, user: PageAdmin) -> Response:
+    try:
+        catalog.load_agreements(db, None, at=now(), by=user.username)
+    except CatalogError as exc:
+        raise ProblemError(422, "Invalid agreement files", str(exc)) from None
+    return RedirectResponse("/agreements", status_code=303)
 
 
 @router.get("/agreements/{agreement_id}")
