@@ -11,7 +11,7 @@ export CSBM_TEST_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 # (Playwright drives it; no browser is ever downloaded). Installed when missing and root.
 SYSDEPS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils chromium
 
-.PHONY: install sysdeps demo test check lint format messages clean
+.PHONY: install sysdeps demo test check lint format messages bench bench-quick clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -58,6 +58,15 @@ check: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff format app tests bench
 	$(BIN)/ruff check --fix app tests bench
+
+## bench: every benchmark at full size on SQLite and PostgreSQL (long); bench-quick: a tenth
+bench: $(STAMP) sysdeps
+	command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
+	$(BIN)/python bench/run.py --size full
+
+bench-quick: $(STAMP) sysdeps
+	command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
+	$(BIN)/python bench/run.py --size quick
 
 ## messages: re-extract the message template; new entries then need translating in the .po
 messages: $(STAMP)

@@ -28,6 +28,15 @@ class Settings(BaseSettings):
     home_state: str | None = None
     timezone: str = "UTC"
     reports_dir: str = "reports"
+    # Database connections per web process. Requests hold one for their whole
+    # transaction, and writes queue behind each other (SQLite's write lock, the
+    # quota lock row), so the pool must be generous and wait long; four workers
+    # at 10 + 10 stay within PostgreSQL's default 100 connections.
+    db_pool_size: int = 10
+    db_max_overflow: int = 10
+    db_pool_timeout: int = 120
+    # Threads for blocking request work per web process (anyio's default is 40).
+    web_threads: int = 400
     # Scheduler: cron expressions (minute hour day month weekday) in `timezone`.
     schedule_quarterly: str = "0 6 1 1,4,7,10 *"
     schedule_annual: str = "0 6 1 1 *"

@@ -207,3 +207,14 @@ class AuditRecord(Base):
     target: Mapped[str] = mapped_column(String(200))
     before: Mapped[str | None] = mapped_column(Text)
     after: Mapped[str | None] = mapped_column(Text)
+
+
+class LedgerState(Base):
+    """One row whose version every write to the ledger, declarations or agreements bumps,
+    in the same transaction. A cached quota status is valid while the version is unchanged;
+    each request reads it from the database, so no two processes can disagree."""
+
+    __tablename__ = "ledger_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)

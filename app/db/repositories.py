@@ -9,19 +9,21 @@ answered from the (agreement, start_on) and (entry_id, recorded_at) indexes.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, exists, func, insert, select
+from sqlalchemy import ColumnElement, Table, and_, exists, func, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
+from app.db.base import Base
 from app.db.models import (
     AgreementVersion,
     DeclarationRevision,
     DeclarationRow,
     EntryRevision,
     LedgerEntryRow,
+    LedgerState,
     QuotaLock,
 )
 from app.domain.agreement import Activity
@@ -38,6 +40,18 @@ class StoredRevision:
     revision: int
     recorded_at: dt.datetime
     recorded_by: str
+
+
+# ---- the ledger version ---------------------------------------------------------
+
+
+def bump_version(session: Session) -> None:
+    """Mark that the data quota status is computed from has changed (same transaction)."""
+    session.execute(update(LedgerState).where(LedgerState.id == 1).values(version=LedgerState.version + 1))
+
+
+def data_version(session: Session) -> int:
+    return int(session.scalar(select(LedgerState.version).where(LedgerState.id == 1)) or 0)
 
 
 # ---- agreements -------------------------------------------------------------
@@ -76,6 +90,7 @@ def add_agreement_version(
     )
     if session.get(QuotaLock, agreement_id) is None:
         session.add(QuotaLock(agreement_id=agreement_id))
+    bump_version(session)
     session.flush()
     return version
 
@@ -119,11 +134,16 @@ def entries_between(
     end: dt.date,
     agreement: str | None = None,
     as_of: dt.datetime | None = None,
+    states: Collection[str] | None = None,
 ) -> list[LedgerEntry]:
-    """The entries (as of ``as_of``) whose start falls in [start, end]."""
+    """The entries (as of ``as_of``) whose start falls in [start, end], optionally
+    only those in which one of ``states`` receives or inspects."""
     query = _with_ref().where(EntryRevision.start_on >= start, EntryRevision.start_on <= end)
     if agreement is not None:
         query = query.where(EntryRevision.agreement == agreement)
+    if states is not None:
+        wanted = sorted(states)
+        query = query.where(EntryRevision.receiving_state.in_(wanted) | EntryRevision.inspecting_state.in_(wanted))
     return [to_entry(row) for row in session.execute(_visible(query, as_of))]
 
 
@@ -155,7 +175,10 @@ def add_entries(session: Session, entries: Sequence[LedgerEntry], *, at: dt.date
     """New identities with their first revision, in bulk."""
     if not entries:
         return
-    session.execute(insert(LedgerEntryRow), [{"ref": e.ref, "created_at": at} for e in entries])
+    bump_version(session)
+    # Core inserts on the tables, not ORM bulk inserts: an import writes tens of
+    # thousands of rows, and the ORM's per-row bookkeeping costs more than the writes.
+    session.execute(insert(_table(LedgerEntryRow)), [{"ref": e.ref, "created_at": at} for e in entries])
     ids: dict[str, int] = {}
     refs = [e.ref for e in entries]
     for i in range(0, len(refs), CHUNK):
@@ -168,10 +191,15 @@ def add_revisions(
     session: Session, revisions: Sequence[tuple[int, int, LedgerEntry]], *, at: dt.datetime, by: str
 ) -> None:
     if revisions:
+        bump_version(session)
         session.execute(
-            insert(EntryRevision),
+            insert(_table(EntryRevision)),
             [_revision_values(entry_id, number, entry, at, by) for entry_id, number, entry in revisions],
         )
+
+
+def _table(model: type[Base]) -> Table:
+    return cast(Table, model.__table__)
 
 
 def _revision_values(entry_id: int, number: int, e: LedgerEntry, at: dt.datetime, by: str) -> dict[str, object]:
@@ -285,6 +313,7 @@ def record_declaration(session: Session, declaration: Declaration, *, at: dt.dat
             recorded_by=by,
         )
     )
+    bump_version(session)
     session.flush()
     return True
 

@@ -60,12 +60,14 @@ def evaluate(
     start: date,
     end: date,
     count_until: date | None = None,
+    all_groups: bool = True,
 ) -> Evaluation:
     """Quota rows for every rule period overlapping [start, end], and findings.
 
     ``count_until`` leaves out entries that start after it (a Q2 report shows
     the year's use up to 30 June). Findings are about entries that start in
-    [start, end].
+    [start, end]. With ``all_groups`` false, rows are made only for groups that
+    have entries (a check needs no rows for untouched pairs of states).
     """
     # Sorted once into counting order; every group built from it keeps that order.
     pool = sorted(
@@ -81,7 +83,7 @@ def evaluate(
             findings += concurrency_findings(agreement, rule, pool, resolver)
             continue
         for period in rule.period.overlapping(start, end):
-            for group in _count_rule(agreement, rule, period, pool, resolver):
+            for group in _count_rule(agreement, rule, period, pool, resolver, all_groups):
                 groups[(rule.id, period, group.key)] = group
                 row, over = _tally(agreement, group)
                 rows.append(row)
@@ -100,9 +102,10 @@ def _count_rule(
     period: Period,
     pool: list[LedgerEntry],
     resolver: LimitResolver,
+    all_groups: bool = True,
 ) -> list[CountedGroup]:
     members: dict[RowKey, list[LedgerEntry]] = defaultdict(list)
-    for key in _applicable_keys(agreement, rule, period):
+    for key in _applicable_keys(agreement, rule, period) if all_groups else []:
         members[key] = []
     for entry in pool:
         if entry.activity in rule.counts and period.contains(entry.start_day) and entry.status.is_counted:

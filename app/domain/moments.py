@@ -53,8 +53,11 @@ def parse_moment(text: str, *, field: str) -> Moment:
 
 
 def format_moment(moment: Moment) -> str:
+    """Canonical text: 2025-04-01, or 2025-04-01T09:00:00Z (seconds, UTC)."""
     if isinstance(moment, datetime):
-        return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        m = moment if moment.tzinfo is UTC else moment.astimezone(UTC)
+        # f-string rather than strftime: it runs for every moment of every imported row.
+        return f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}Z"
     return moment.isoformat()
 
 

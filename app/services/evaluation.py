@@ -7,6 +7,7 @@ report and a web view see exactly what the CLI sees.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -89,3 +90,50 @@ def findings_of(evaluations: Iterable[AgreementEvaluation], state: str | None = 
             ):
                 found.append(finding)
     return sorted(found, key=Finding.sort_key)
+
+
+class QuotaCache:
+    """Quota status per process, valid while the database's ledger version is unchanged.
+
+    Every write bumps the version in its own transaction, and every lookup reads
+    it from the database first, so a cached answer is never older than the data
+    and no two processes can disagree. Replays (as_of) are not cached.
+    """
+
+    def __init__(self, size: int = 64) -> None:
+        self._size = size
+        self._entries: dict[tuple[object, ...], list[QuotaRow]] = {}
+        self._computing: dict[tuple[object, ...], threading.Lock] = {}
+        self._lock = threading.Lock()
+
+    def rows(
+        self,
+        session: Session,
+        agreements: Mapping[str, Agreement],
+        *,
+        year: int,
+        agreement: str | None,
+        state: str | None,
+    ) -> list[QuotaRow]:
+        key = (repo.data_version(session), year, agreement, state)
+        with self._lock:
+            found = self._entries.get(key)
+            computing = self._computing.setdefault(key, threading.Lock())
+        if found is not None:
+            return found
+        # Single flight: when many requests miss at once, one computes and the
+        # others wait for its answer instead of all computing under the GIL.
+        with computing:
+            with self._lock:
+                found = self._entries.get(key)
+            if found is not None:
+                return found
+            start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+            rows = quota_rows(evaluate_range(session, agreements, start=start, end=end, agreement=agreement), state)
+            with self._lock:
+                if len(self._entries) >= self._size:
+                    oldest = next(iter(self._entries))
+                    self._entries.pop(oldest)
+                    self._computing.pop(oldest, None)
+                self._entries[key] = rows
+        return rows

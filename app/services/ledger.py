@@ -141,14 +141,23 @@ def record_entry(
 
 
 def check_entry(session: Session, entry: LedgerEntry, agreement: Agreement) -> CheckResult:
-    """Evaluate the entry's periods with and without it; nothing is written."""
+    """Evaluate the entry's periods with and without it; nothing is written.
+
+    Only the entries that share a state with it are read: every group the entry
+    counts in (its receiving party, its inspecting party, their pair, its object)
+    is made of such entries, so those groups are complete, and groups it does
+    not touch are the same before and after and cannot differ in the result.
+    """
     first, last = entry_window(agreement, entry.start_day, entry.start_day)
+    states = _party_states(agreement, entry)
     pool = [
-        e for e in repo.entries_between(session, start=first, end=last, agreement=agreement.id) if e.ref != entry.ref
+        e
+        for e in repo.entries_between(session, start=first, end=last, agreement=agreement.id, states=states)
+        if e.ref != entry.ref
     ]
     decls = declarations_for(session, first, last, None)
-    before = evaluate(agreement, pool, decls, start=first, end=last)
-    after = evaluate(agreement, [*pool, entry], decls, start=first, end=last)
+    before = evaluate(agreement, pool, decls, start=first, end=last, all_groups=False)
+    after = evaluate(agreement, [*pool, entry], decls, start=first, end=last, all_groups=False)
     known = {f.identity() for f in before.findings}
     new = [f for f in after.findings if f.identity() not in known]
     return CheckResult(
@@ -157,6 +166,15 @@ def check_entry(session: Session, entry: LedgerEntry, agreement: Agreement) -> C
         findings=new,
         over_limit=[f for f in new if f.code.over_limit],
     )
+
+
+def _party_states(agreement: Agreement, entry: LedgerEntry) -> set[str]:
+    """The entry's two states, and the other members of any quota group they belong to."""
+    states = {entry.receiving_state, entry.inspecting_state}
+    for group in agreement.groups:
+        if group.shares_quota and states & group.states():
+            states |= group.states()
+    return states
 
 
 def _affected_rows(

@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from markupsafe import escape
+from sqlalchemy.exc import TimeoutError as SqlTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.domain.errors import DomainError
@@ -77,6 +78,12 @@ def install(app: FastAPI) -> None:
         return problem(
             422, "Invalid request", exc.message, errors=[{"field": exc.field or "request", "message": exc.message}]
         )
+
+    @app.exception_handler(SqlTimeoutError)
+    async def _busy(_request: Request, _exc: SqlTimeoutError) -> Response:
+        response = problem(503, "Busy", "Every database connection is in use; try again shortly.")
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, _exc: LoginRequired) -> Response:

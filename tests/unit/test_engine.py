@@ -523,3 +523,51 @@ def test_every_finding_code_has_the_documented_severity(code: Code) -> None:
         "not_in_force": "violation",
     }
     assert code.severity == documented[code]
+
+
+class TestCheckingOnlyTheEntrysStates:
+    """A check reads only the entries sharing a state with the proposed one; that
+    must give exactly what the whole ledger gives."""
+
+    @settings(max_examples=60, deadline=None)
+    @given(
+        ledgers(),
+        st.sampled_from(STATES),
+        st.sampled_from(STATES),
+        st.dates(min_value=dt.date(2025, 1, 1), max_value=dt.date(2025, 12, 31)),
+        st.sampled_from(["inspection", "evaluation_visit"]),
+    )
+    def test_the_restricted_pool_finds_the_same_new_findings_and_rows(
+        self, entries: list[LedgerEntry], receiving: str, inspecting: str, day: dt.date, activity: str
+    ) -> None:
+        if receiving == inspecting:
+            return
+        proposed = make_entry(
+            "ZZ-new",
+            activity=activity,
+            receiving_state=receiving,
+            inspecting_state=inspecting,
+            start=day,
+            end=day,
+            status=Status.REQUESTED,
+            object="u1" if activity == "evaluation_visit" else "",
+        )
+        related = [e for e in entries if {e.receiving_state, e.inspecting_state} & {receiving, inspecting}]
+
+        def new_findings(pool: list[LedgerEntry], all_groups: bool) -> set[tuple[str, str | None, str, str]]:
+            before = run("vd2011", pool, PROPERTY_DECLS, all_groups=all_groups)
+            after = run("vd2011", [*pool, proposed], PROPERTY_DECLS, all_groups=all_groups)
+            return {f.identity() for f in after.findings} - {f.identity() for f in before.findings}
+
+        def touched(pool: list[LedgerEntry], all_groups: bool) -> set[tuple[object, ...]]:
+            rows = run("vd2011", [*pool, proposed], PROPERTY_DECLS, all_groups=all_groups).rows
+            return {
+                (r.rule, r.receiving_state, r.inspecting_state, r.object, r.limit, r.used, r.pending)
+                for r in rows
+                if receiving in (r.receiving_state, r.inspecting_state)
+                and (r.inspecting_state in (None, inspecting) or r.kind == "active")
+                and r.used + r.pending > 0
+            }
+
+        assert new_findings(related, all_groups=False) == new_findings(entries, all_groups=True)
+        assert touched(related, all_groups=False) == touched(entries, all_groups=True)

@@ -62,6 +62,35 @@ class TestReading:
         api = web.client.get("/api/v1/quota?year=2025&state=BY", headers=web.as_("viewer")).json()
         assert api == csbm(web.url, "quota", "--year", "2025", "--state", "BY", "--json")
 
+    def test_a_cached_quota_status_follows_every_write(self, web: Web) -> None:
+        def pending() -> int:
+            rows = web.client.get("/api/v1/quota?year=2026&state=BY&agreement=vd2011", headers=web.as_("viewer")).json()
+            return next(r for r in rows if r["rule"] == "inspection.passive" and r["receiving_state"] == "BY")[
+                "pending"
+            ]
+
+        def limit() -> int | None:
+            rows = web.client.get("/api/v1/quota?year=2027&state=BY&agreement=vd2011", headers=web.as_("viewer")).json()
+            return next(r for r in rows if r["rule"] == "evaluation_visit.passive" and r["receiving_state"] == "BY")[
+                "limit"
+            ]
+
+        before = pending()
+        assert pending() == before  # served again, from the cache
+        web.client.post("/api/v1/entries", json=entry_body("CACHE-1"), headers=web.as_("officer"))
+        assert pending() == before + 1
+        web.client.put(
+            "/api/v1/entries/CACHE-1", json=entry_body("CACHE-1", status="cancelled"), headers=web.as_("officer")
+        )
+        assert pending() == before
+        assert limit() is None
+        web.client.post(
+            "/api/v1/declarations",
+            json={"state": "BY", "year": 2027, "name": "units", "value": 300},
+            headers=web.as_("officer"),
+        )
+        assert limit() == 5
+
     def test_findings_equal_the_clis(self, web: Web) -> None:
         api = web.client.get("/api/v1/findings?from=2025-01-01&to=2026-12-31", headers=web.as_("viewer")).json()
         assert api == csbm(web.url, "findings", "--from", "2025-01-01", "--to", "2026-12-31", "--json")

@@ -14,12 +14,13 @@ from app.domain.errors import DomainError
 from app.domain.report import parse_period
 from app.reporting.i18n import LANGUAGES
 from app.services import catalog, reports
-from app.services.evaluation import evaluate_range, findings_of, quota_rows
+from app.services.evaluation import QuotaCache, evaluate_range, findings_of, quota_rows
 from app.web.deps import Admin, Db, Officer, Viewer, now, settings_of
 from app.web.errors import ProblemError
 from app.web.schemas import FindingOut, QuotaRowOut, ReportIn, ReportOut, WrittenOut
 
 router = APIRouter(prefix="/api/v1", tags=["status"])
+QUOTA_CACHE = QuotaCache()
 StateQuery = Annotated[str | None, Query(max_length=2, description="Only rows where this state receives or inspects")]
 AsOf = Annotated[dt.datetime | None, Query(description="Replay as recorded at this time")]
 
@@ -84,6 +85,8 @@ def quota(
     when = _utc(as_of)
     the_year = year or (when or now()).year
     agreements = _known(db, agreement, when)
+    if when is None:
+        return [r.as_json() for r in QUOTA_CACHE.rows(db, agreements, year=the_year, agreement=agreement, state=state)]
     evaluations = evaluate_range(
         db, agreements, start=dt.date(the_year, 1, 1), end=dt.date(the_year, 12, 31), agreement=agreement, as_of=when
     )

@@ -1,0 +1,361 @@
+"""The benchmark suite: `make bench` (full sizes) or `make bench-quick` (a tenth).
+
+Every figure is measured several times in one run and reported as a median;
+every ratio is taken between two measurements made side by side in the same
+run. Results go to bench/results/<date>.json and bench/results/latest.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import datetime as dt
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import httpx2 as httpx
+from sqlalchemy import text
+
+from app.db.migrate import upgrade
+from app.db.session import make_engine, transaction
+from app.domain.report import parse_period
+from app.services import accounts, catalog, reports
+from app.services.evaluation import evaluate_range, quota_rows
+from app.services.ledger_csv import write_ledger
+from bench import generate
+from bench.harness import CSBM, fresh_database, median_seconds, postgres_available, run_measured, server, wrk
+
+YEAR = generate.LAST_YEAR
+TARGETS = {
+    "import_vs_raw": (">=", 0.25),
+    "quota_L_over_S": ("<=", 1.3),
+    "report_L_over_S": ("<=", 1.3),
+    "api_quota_vs_health": (">=", 0.3),
+    "check_p99_ms": ("<", 50),
+    "rss_quota_L_mb": ("<=", 300),
+    "rss_import_100k_mb": ("<=", 500),
+    "scaleout_2_over_1": (">=", 1.6),
+    "race_http_exact": ("==", True),
+}
+
+
+def build(backend: str, name: str, years: int, per_year: int) -> str:
+    url = fresh_database(backend, name)
+    generate.load(url, years, per_year)
+    return url
+
+
+def fig_import(backend: str, rows: int, repeat: int) -> dict[str, Any]:
+    folder = Path(tempfile.mkdtemp())
+    path = folder / "import.csv"
+    with path.open("w", encoding="utf-8", newline="") as stream:
+        write_ledger(list(generate.entries(1, rows, seed=7)), stream)
+    records = list(csv.reader(path.open(encoding="utf-8")))[1:]
+    imports, raws, rss = [], [], []
+    for _ in range(repeat):
+        url = fresh_database(backend, "import")
+        engine = make_engine(url)
+        upgrade(engine)
+        with transaction(engine, write=True) as session:
+            catalog.load_agreements(session, None, at=dt.datetime.now(dt.UTC), by="bench")
+        seconds, peak = run_measured([CSBM, "ledger", "import", str(path), "--database-url", url])
+        imports.append(seconds)
+        rss.append(peak)
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TABLE raw_bench (" + ", ".join(f"c{i} TEXT" for i in range(14)) + ")"))
+        raw_conn = engine.raw_connection()
+        try:
+            cursor = raw_conn.cursor()
+            marker = "?" if backend == "sqlite" else "%s"
+            start = time.perf_counter()
+            cursor.executemany(f"INSERT INTO raw_bench VALUES ({', '.join([marker] * 14)})", records)
+            raw_conn.commit()
+            raws.append(time.perf_counter() - start)
+        finally:
+            raw_conn.close()
+        engine.dispose()
+    imp, raw = statistics.median(imports), statistics.median(raws)
+    return {
+        "rows": rows,
+        "import_s": imp,
+        "raw_s": raw,
+        "import_rows_per_s": rows / imp,
+        "raw_rows_per_s": rows / raw,
+        "ratio": raw / imp,
+        "rss_mb": max(rss),
+        "runs": {"import": imports, "raw": raws},
+    }
+
+
+def quota_once(url: str) -> int:
+    engine = make_engine(url)
+    try:
+        with transaction(engine) as session:
+            agreements = catalog.agreements_as_of(session)
+            return len(
+                quota_rows(evaluate_range(session, agreements, start=dt.date(YEAR, 1, 1), end=dt.date(YEAR, 12, 31)))
+            )
+    finally:
+        engine.dispose()
+
+
+def group_by_once(url: str) -> None:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            conn.execute(
+                text(
+                    "SELECT agreement, receiving_state, activity, status, count(*) FROM entry_revisions "
+                    "WHERE start_on BETWEEN :a AND :b GROUP BY agreement, receiving_state, activity, status"
+                ),
+                {"a": dt.date(YEAR, 1, 1), "b": dt.date(YEAR, 12, 31)},
+            ).all()
+    finally:
+        engine.dispose()
+
+
+def fig_quota(small: str, large: str, repeat: int) -> dict[str, Any]:
+    s_runs, l_runs = [], []
+    for _ in range(repeat):  # interleaved, so drift on a noisy machine hits both alike
+        s_runs.append(median_seconds(lambda: quota_once(small), 1)[0])
+        l_runs.append(median_seconds(lambda: quota_once(large), 1)[0])
+    group_by, _ = median_seconds(lambda: group_by_once(large), repeat)
+    s, large_s = statistics.median(s_runs), statistics.median(l_runs)
+    return {
+        "S_s": s,
+        "L_s": large_s,
+        "ratio": large_s / s,
+        "raw_group_by_L_s": group_by,
+        "runs": {"S": s_runs, "L": l_runs},
+    }
+
+
+def report_once(url: str, fmt: str) -> None:
+    engine = make_engine(url)
+    out = Path(tempfile.mkdtemp())
+    try:
+        with transaction(engine, write=True) as session:
+            reports.generate_report(
+                session,
+                parse_period(f"{YEAR}Q4"),
+                formats=[fmt],
+                languages=["en"],
+                out=out,
+                generated_at=dt.datetime.now(dt.UTC),
+                home_state="BY",
+                by="bench",
+            )
+    finally:
+        engine.dispose()
+
+
+def fig_report(small: str, large: str, repeat: int) -> dict[str, Any]:
+    per_format: dict[str, dict[str, float]] = {}
+    for fmt in reports.FORMATS:
+        s_runs, l_runs = [], []
+        for _ in range(repeat):
+            s_runs.append(median_seconds(lambda f=fmt: report_once(small, f), 1)[0])
+            l_runs.append(median_seconds(lambda f=fmt: report_once(large, f), 1)[0])
+        per_format[fmt] = {"S_s": statistics.median(s_runs), "L_s": statistics.median(l_runs)}
+    total_s = sum(v["S_s"] for v in per_format.values())
+    total_l = sum(v["L_s"] for v in per_format.values())
+    return {"per_format": per_format, "S_s": total_s, "L_s": total_l, "ratio": total_l / total_s}
+
+
+def token_for(url: str) -> str:
+    engine = make_engine(url)
+    now = dt.datetime.now(dt.UTC)
+    try:
+        with transaction(engine, write=True) as session:
+            if not accounts.exists(session, "bench"):
+                accounts.add_user(
+                    session,
+                    username="bench",
+                    password="benchmark password",
+                    role=accounts.Role.OFFICER,
+                    at=now,
+                    by="bench",
+                )
+            return accounts.create_token(session, username="bench", name="bench", days=1, at=now, by="bench")
+    finally:
+        engine.dispose()
+
+
+def fig_api(url: str, seconds: int, workers: int = 1) -> dict[str, Any]:
+    token = token_for(url)
+    with server(url, workers) as base:
+        # Warm up both: the first quota request computes the year; the next ones
+        # are what a dashboard polled by many users costs.
+        wrk(f"{base}/api/v1/health", token, 2)
+        wrk(f"{base}/api/v1/quota?year={YEAR}&state=BY", token, 2, connections=workers)
+        health = wrk(f"{base}/api/v1/health", token, seconds)
+        quota = wrk(f"{base}/api/v1/quota?year={YEAR}&state=BY", token, seconds)
+    return {"health": health, "quota": quota, "ratio": quota["rps"] / max(health["rps"], 1e-9)}
+
+
+def fig_check(url: str, requests: int) -> dict[str, Any]:
+    token = token_for(url)
+    body = {
+        "agreement": "vd2011",
+        "activity": "inspection",
+        "inspecting_state": "DE",
+        "receiving_state": "BY",
+        "requested_at": f"{YEAR}-06-01T08:00:00Z",
+        "start": f"{YEAR}-06-10T08:00:00Z",
+        "end": f"{YEAR}-06-11T08:00:00Z",
+    }
+    latencies = []
+    with (
+        server(url, 1) as base,
+        httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60) as client,
+    ):
+        client.post("/api/v1/entries/check", json=body)
+        for _ in range(requests):
+            start = time.perf_counter()
+            assert client.post("/api/v1/entries/check", json=body).status_code == 200
+            latencies.append((time.perf_counter() - start) * 1000)
+    latencies.sort()
+    return {
+        "p50_ms": statistics.median(latencies),
+        "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
+        "n": requests,
+    }
+
+
+def fig_race(backend: str, requests: int = 200, workers: int = 4) -> dict[str, Any]:
+    url = fresh_database(backend, "race")
+    engine = make_engine(url)
+    upgrade(engine)
+    with transaction(engine, write=True) as session:
+        catalog.load_agreements(session, None, at=dt.datetime.now(dt.UTC), by="bench")
+    engine.dispose()
+    token = token_for(url)
+    parties = sorted(p for p in generate.agreements()["vd2011"].parties if p != "BY")
+
+    async def attempt(client: httpx.AsyncClient, i: int) -> int:
+        body = {
+            "ref": f"RACE-{i:03d}",
+            "agreement": "vd2011",
+            "activity": "inspection",
+            "inspecting_state": parties[i % len(parties)],
+            "receiving_state": "BY",
+            "requested_at": "2026-03-01",
+            "start": f"2026-04-{1 + i % 28:02d}",
+            "end": f"2026-04-{1 + i % 28:02d}",
+            "status": "requested",
+        }
+        try:
+            response = await client.post("/api/v1/entries?within_quota=true", json=body)
+        except httpx.HTTPError as exc:
+            return -len(type(exc).__name__)
+        return response.status_code
+
+    with server(url, workers) as base:
+
+        async def all_at_once() -> list[int]:
+            limits = httpx.Limits(max_connections=requests)
+            async with httpx.AsyncClient(
+                base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=120, limits=limits
+            ) as client:
+                return list(await asyncio.gather(*(attempt(client, i) for i in range(requests))))
+
+        codes = asyncio.run(all_at_once())
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT count(*) FROM ledger_entries")).scalar_one()
+    engine.dispose()
+    created = codes.count(201)
+    counts = {str(code): codes.count(code) for code in sorted(set(codes))}
+    return {
+        "created": created,
+        "stored": stored,
+        "responses": counts,
+        "exact": created == 3 and stored == 3 and codes.count(409) == requests - 3,
+    }
+
+
+def verdict(name: str, value: Any) -> str:
+    op, target = TARGETS.get(name.split(".")[0], (None, None))
+    if op is None:
+        return ""
+    ok = {
+        "<=": lambda: value <= target,
+        ">=": lambda: value >= target,
+        "<": lambda: value < target,
+        "==": lambda: value == target,
+    }[op]()
+    return f"{'met' if ok else 'MISSED'} ({op} {target})"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--size", choices=["full", "quick"], default="quick")
+    args = parser.parse_args()
+    factor = 1 if args.size == "full" else 0.1
+    per_year, import_rows = int(30_000 * factor), int(100_000 * factor)
+    repeat, seconds = (5, 10) if args.size == "full" else (3, 4)
+    backends = ["sqlite"] + (["postgresql"] if postgres_available() else [])
+    figures: dict[str, Any] = {}
+    details: dict[str, Any] = {}
+    started = time.perf_counter()
+    for backend in backends:
+        small, large = build(backend, "S", 1, per_year), build(backend, "L", 30, per_year)
+        details[f"import.{backend}"] = fig_import(backend, import_rows, repeat)
+        figures[f"import_vs_raw.{backend}"] = details[f"import.{backend}"]["ratio"]
+        details[f"quota.{backend}"] = fig_quota(small, large, repeat)
+        figures[f"quota_L_over_S.{backend}"] = details[f"quota.{backend}"]["ratio"]
+        details[f"report.{backend}"] = fig_report(small, large, max(2, repeat - 2))
+        figures[f"report_L_over_S.{backend}"] = details[f"report.{backend}"]["ratio"]
+        if backend == "sqlite":
+            _, rss = run_measured([CSBM, "quota", "--year", str(YEAR), "--json", "--database-url", large])
+            figures["rss_quota_L_mb"] = rss
+            figures["rss_import_100k_mb"] = details["import.sqlite"]["rss_mb"]
+        if backend == backends[-1]:
+            details["api"] = fig_api(large, seconds)
+            figures["api_quota_vs_health"] = details["api"]["ratio"]
+            figures["api_quota_p50_ms"] = details["api"]["quota"]["p50_ms"]
+            figures["api_quota_p99_ms"] = details["api"]["quota"]["p99_ms"]
+            details["check"] = fig_check(large, 50 if args.size == "full" else 20)
+            figures["check_p50_ms"], figures["check_p99_ms"] = details["check"]["p50_ms"], details["check"]["p99_ms"]
+            two = fig_api(large, seconds, workers=2)
+            details["scaleout"] = {"one": details["api"]["quota"], "two": two["quota"]}
+            figures["scaleout_2_over_1"] = two["quota"]["rps"] / max(details["api"]["quota"]["rps"], 1e-9)
+            details["race"] = fig_race(backend)
+            figures["race_http_exact"] = details["race"]["exact"]
+    result = {
+        "size": args.size,
+        "machine": {
+            "cores": os.cpu_count(),
+            "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+            "python": platform.python_version(),
+        },
+        "backends": backends,
+        "run_at": dt.datetime.now(dt.UTC).isoformat(),
+        "seconds": round(time.perf_counter() - started, 1),
+        "figures": figures,
+        "details": details,
+    }
+    out = Path(__file__).resolve().parent / "results"
+    out.mkdir(exist_ok=True)
+    text_out = json.dumps(result, indent=2, default=str) + "\n"
+    (out / f"{dt.datetime.now(dt.UTC):%Y-%m-%dT%H%M%S}-{args.size}.json").write_text(text_out)
+    (out / "latest.json").write_text(text_out)
+    print(f"{'figure':34} {'value':>12}  target")
+    for name, value in figures.items():
+        shown = f"{value:.3f}" if isinstance(value, float) else str(value)
+        print(f"{name:34} {shown:>12}  {verdict(name, value)}")
+    print(f"({args.size} run on {', '.join(backends)} in {result['seconds']} s; details in bench/results/latest.json)")
+
+
+if __name__ == "__main__":
+    main()
