@@ -7,6 +7,7 @@ report and a web view see exactly what the CLI sees.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -103,6 +104,7 @@ class QuotaCache:
     def __init__(self, size: int = 64) -> None:
         self._size = size
         self._entries: dict[tuple[object, ...], list[QuotaRow]] = {}
+        self._json: dict[tuple[object, ...], bytes] = {}
         self._computing: dict[tuple[object, ...], threading.Lock] = {}
         self._lock = threading.Lock()
 
@@ -134,6 +136,36 @@ class QuotaCache:
                 if len(self._entries) >= self._size:
                     oldest = next(iter(self._entries))
                     self._entries.pop(oldest)
+                    self._json.pop(oldest, None)
                     self._computing.pop(oldest, None)
                 self._entries[key] = rows
         return rows
+
+    def cached_json(self, session: Session, *, year: int, agreement: str | None, state: str | None) -> bytes | None:
+        """The answer if it is cached for the current version; loading agreements bumps
+        the version too, so a hit needs no agreement lookup at all."""
+        key = (repo.data_version(session), year, agreement, state)
+        with self._lock:
+            return self._json.get(key)
+
+    def json(
+        self,
+        session: Session,
+        agreements: Mapping[str, Agreement],
+        *,
+        year: int,
+        agreement: str | None,
+        state: str | None,
+    ) -> bytes:
+        """The same rows as JSON bytes, serialised once per version: a dashboard polled
+        by many users costs a version lookup, not a re-encoding of hundreds of rows."""
+        key = (repo.data_version(session), year, agreement, state)
+        with self._lock:
+            found = self._json.get(key)
+        if found is not None:
+            return found
+        rows = self.rows(session, agreements, year=year, agreement=agreement, state=state)
+        encoded = json.dumps([r.as_json() for r in rows], ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        with self._lock:
+            self._json[key] = encoded
+        return encoded
