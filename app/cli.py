@@ -199,27 +199,9 @@ def agreements_list(database_url: DatabaseUrl = None, as_of: AsOf = None, json_o
     when = _as_of(as_of)
     try:
         with _session(database_url) as session:
-            versions = catalog.agreement_versions(session, when)
-            parsed = catalog.agreements_as_of(session, when)
+            rows = catalog.list_agreements(session, when)
     except OperationalError as exc:
         _database_errors(exc)
-    rows = [
-        {
-            "id": v.agreement_id,
-            "title": parsed[v.agreement_id].title_en,
-            "title_ru": parsed[v.agreement_id].title_ru,
-            "version": v.version,
-            "sha256": v.sha256,
-            "loaded_at": v.loaded_at.replace(tzinfo=dt.UTC).isoformat()
-            if v.loaded_at.tzinfo is None
-            else v.loaded_at.isoformat(),
-            "in_force_from": parsed[v.agreement_id].in_force_from.isoformat(),
-            "terminated_on": (t := parsed[v.agreement_id].terminated_on) and t.isoformat(),
-            "parties": len(parsed[v.agreement_id].parties),
-            "quota_rules": [r.id for r in parsed[v.agreement_id].quota_rules],
-        }
-        for v in versions
-    ]
     if json_out:
         print_json(rows)
         return
