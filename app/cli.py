@@ -2,6 +2,11 @@
 
 Exit codes: 0 success; 1 bad input, nothing written; 2 usage error;
 3 refused by a quota check, nothing written.
+
+Reports, the scheduler, migrations and the demo data are imported inside
+their commands: they pull in openpyxl, WeasyPrint, APScheduler and Alembic,
+and every other command (an import, a quota look-up) would pay for them at
+start-up.
 """
 
 from __future__ import annotations
@@ -30,9 +35,7 @@ from app.domain.errors import DomainError
 from app.domain.ledger import Declaration
 from app.domain.moments import parse_moment
 from app.domain.report import parse_period
-from app.reporting.i18n import LANGUAGES
-from app.scheduler import runner
-from app.services import accounts, catalog, demo, ledger, reports
+from app.services import accounts, catalog, ledger
 from app.services.evaluation import evaluate_range, findings_of, party_has_state, quota_rows
 from app.services.ledger_csv import EntryContext, LedgerFileError, parse_entry
 from app.services.states import known_states
@@ -600,6 +603,9 @@ def report(
     json_out: Json = False,
 ) -> None:
     """Write a compliance report; a report once filed is never overwritten."""
+    from app.reporting.i18n import LANGUAGES
+    from app.services import reports
+
     try:
         chosen_period = parse_period(period)
     except DomainError as exc:
@@ -640,6 +646,8 @@ def scheduler_run(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Run the scheduler: take the database lease, catch up on missing reports, run the cron jobs."""
+    from app.scheduler import runner
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     for noisy in ("weasyprint", "fontTools", "apscheduler.executors"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -658,6 +666,8 @@ def scheduler_run(
 @scheduler_app.command("list")
 def scheduler_list(database_url: DatabaseUrl = None, json_out: Json = False) -> None:
     """Each scheduled job with its next run, and which scheduler holds the lease."""
+    from app.scheduler import runner
+
     settings = _settings(database_url)
     engine = _engine(database_url)
     try:
@@ -870,6 +880,8 @@ def tokens_revoke(
 @app.command("demo")
 def demo_command(database_url: DatabaseUrl = None, user: User = None, json_out: Json = False) -> None:
     """Load the shipped agreements and the illustrative Belarus sample data (idempotent)."""
+    from app.services import demo
+
     settings = _settings(database_url, user)
     try:
         with _session(database_url, write=True) as session:
@@ -883,6 +895,44 @@ def demo_command(database_url: DatabaseUrl = None, user: User = None, json_out: 
             f"Sample data (illustrative): {summary['entries_created']} entries new, "
             f"{summary['entries_revised']} revised, {summary['declarations_recorded']} declarations recorded."
         )
+
+
+# ---- audit: the hash chains ---------------------------------------------------
+
+audit_app = typer.Typer(help="Tamper evidence: verify the revision hash chains.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("verify")
+def audit_verify(
+    reports: Annotated[
+        Path | None, typer.Option("--reports", help="Filed reports to tie in; default CSBM_REPORTS_DIR")
+    ] = None,
+    database_url: DatabaseUrl = None,
+    json_out: Json = False,
+) -> None:
+    """Recompute the ledger's and the declarations' hash chains; exit 1 naming the first break."""
+    from app.services import integrity
+
+    settings = _settings(database_url)
+    try:
+        with _session(database_url) as session:
+            result = integrity.verify(session, reports_dir=reports or Path(settings.reports_dir))
+    except OperationalError as exc:
+        _database_errors(exc)
+    if json_out:
+        print_json(result.as_json())
+    else:
+        for name, count in result.checked.items():
+            head = result.heads[name]
+            console.print(f"{name}: {count} revision(s) checked; head {head.seq} {head.hash}")
+        console.print(f"reports: {result.reports_checked} manifest(s) tied to the chains")
+        for line in integrity.describe_breaks(result.breaks):
+            _error(f"BROKEN: {line}")
+        if result.ok:
+            console.print("The chains verify: no revision was changed, removed or reordered outside csbm.")
+    if not result.ok:
+        raise typer.Exit(EXIT_BAD_INPUT)
 
 
 def main() -> None:

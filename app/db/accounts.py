@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -24,6 +25,16 @@ def all_users(session: Session) -> list[User]:
 
 def token_by_hash(session: Session, token_hash: str) -> ApiToken | None:
     return session.scalars(select(ApiToken).where(ApiToken.token_hash == token_hash)).first()
+
+
+def token_holder(session: Session, token_hash: str) -> Any | None:
+    """The token's validity and its user in one round trip: every API call asks this."""
+    query = (
+        select(ApiToken.revoked_at, ApiToken.expires_at, User.id, User.username, User.role, User.disabled)
+        .join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == token_hash)
+    )
+    return session.execute(query).first()
 
 
 def session_by_hash(session: Session, id_hash: str) -> WebSession | None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 
@@ -20,6 +22,10 @@ def shipped_path(name: str) -> Path:
 
 
 def alembic_config(engine: Engine) -> Config:
+    # Alembic is imported here, not at the top: it costs a third of a second,
+    # and every CLI command imports this module for shipped_path.
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(shipped_path("migrations")))
     # configparser treats % as interpolation; URL-encoded options contain it.
@@ -28,6 +34,8 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    from alembic import command
+
     config = alembic_config(engine)
     with engine.begin() as connection:
         config.attributes["connection"] = connection
@@ -35,7 +43,27 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 
 def downgrade(engine: Engine, revision: str) -> None:
+    from alembic import command
+
     config = alembic_config(engine)
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, revision)
+
+
+def head_revision() -> str:
+    """The newest migration this csbm ships."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory(str(shipped_path("migrations")))
+    head = script.get_current_head()
+    if head is None:
+        raise RuntimeError("csbm ships no migrations")
+    return head
+
+
+def current_revision(connection: Connection) -> str | None:
+    """The migration a database is at; None for a database never set up."""
+    from alembic.runtime.migration import MigrationContext
+
+    return MigrationContext.configure(connection).get_current_revision()

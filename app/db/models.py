@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     Date,
     DateTime,
@@ -89,6 +90,9 @@ class EntryRevision(Base):
     location: Mapped[str] = mapped_column(Text, default="")
     object: Mapped[str] = mapped_column(String(200), default="")
     notes: Mapped[str] = mapped_column(Text, default="")
+    # Place in the ledger's hash chain and the chained hash (app/domain/chain.py).
+    seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    chain_hash: Mapped[str] = mapped_column(String(64))
 
 
 class DeclarationRow(Base):
@@ -114,6 +118,8 @@ class DeclarationRevision(Base):
     source: Mapped[str] = mapped_column(Text, default="")
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     recorded_by: Mapped[str] = mapped_column(String(120))
+    seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    chain_hash: Mapped[str] = mapped_column(String(64))
 
 
 class QuotaLock(Base):
@@ -218,3 +224,9 @@ class LedgerState(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(Integer)
+    # The heads of the two hash chains (app/domain/chain.py), advanced under the
+    # same row lock that serialises writers, so seq numbers never collide.
+    entry_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    entry_head: Mapped[str] = mapped_column(String(64))
+    declaration_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    declaration_head: Mapped[str] = mapped_column(String(64))

@@ -11,12 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, exists, func, insert, select, update
+from sqlalchemy import ColumnElement, and_, exists, func, select, update
 from sqlalchemy.orm import Session, aliased
 
-from app.db.base import Base
+from app.db.chain_writer import LedgerWriter, chain_declaration
 from app.db.models import (
     AgreementVersion,
     DeclarationRevision,
@@ -29,7 +29,7 @@ from app.db.models import (
 from app.domain.agreement import Activity
 from app.domain.ledger import Declaration, LedgerEntry, Status
 from app.domain.limits import DeclarationKey
-from app.domain.moments import day_of, format_moment, parse_moment
+from app.domain.moments import parse_moment
 
 CHUNK = 500
 
@@ -157,8 +157,13 @@ def current_revisions(session: Session, refs: Iterable[str]) -> dict[str, tuple[
     """ref -> (entry id, revision number, entry) for the refs that exist."""
     found: dict[str, tuple[int, int, LedgerEntry]] = {}
     wanted = list(refs)
+    # The identity table first: an import of new entries then costs one cheap
+    # probe of the ref index per chunk, not a join with the revisions.
+    ids: list[int] = []
     for i in range(0, len(wanted), CHUNK):
-        query = _visible(_with_ref().where(LedgerEntryRow.ref.in_(wanted[i : i + CHUNK])), None)
+        ids += session.scalars(select(LedgerEntryRow.id).where(LedgerEntryRow.ref.in_(wanted[i : i + CHUNK])))
+    for i in range(0, len(ids), CHUNK):
+        query = _visible(_with_ref().where(EntryRevision.entry_id.in_(ids[i : i + CHUNK])), None)
         for row in session.execute(query):
             found[row.ref] = (row.entry_id, row.revision, to_entry(row))
     return found
@@ -172,58 +177,17 @@ def history(session: Session, ref: str) -> list[StoredRevision]:
 
 
 def add_entries(session: Session, entries: Sequence[LedgerEntry], *, at: dt.datetime, by: str) -> None:
-    """New identities with their first revision, in bulk."""
-    if not entries:
-        return
-    bump_version(session)
-    # Core inserts on the tables, not ORM bulk inserts: an import writes tens of
-    # thousands of rows, and the ORM's per-row bookkeeping costs more than the writes.
-    session.execute(insert(_table(LedgerEntryRow)), [{"ref": e.ref, "created_at": at} for e in entries])
-    ids: dict[str, int] = {}
-    refs = [e.ref for e in entries]
-    for i in range(0, len(refs), CHUNK):
-        query = select(LedgerEntryRow.ref, LedgerEntryRow.id).where(LedgerEntryRow.ref.in_(refs[i : i + CHUNK]))
-        ids.update({ref: id_ for ref, id_ in session.execute(query)})
-    add_revisions(session, [(ids[e.ref], 1, e) for e in entries], at=at, by=by)
+    """New identities with their first revision, chained onto the ledger's head."""
+    if entries:
+        LedgerWriter(session, at=at, by=by).add(entries, [])
 
 
 def add_revisions(
     session: Session, revisions: Sequence[tuple[int, int, LedgerEntry]], *, at: dt.datetime, by: str
 ) -> None:
+    """New revisions ``(entry id, revision number, entry)`` of existing entries."""
     if revisions:
-        bump_version(session)
-        session.execute(
-            insert(_table(EntryRevision)),
-            [_revision_values(entry_id, number, entry, at, by) for entry_id, number, entry in revisions],
-        )
-
-
-def _table(model: type[Base]) -> Table:
-    return cast(Table, model.__table__)
-
-
-def _revision_values(entry_id: int, number: int, e: LedgerEntry, at: dt.datetime, by: str) -> dict[str, object]:
-    return {
-        "entry_id": entry_id,
-        "revision": number,
-        "recorded_at": at,
-        "recorded_by": by,
-        "agreement": e.agreement,
-        "activity": str(e.activity),
-        "inspecting_state": e.inspecting_state,
-        "receiving_state": e.receiving_state,
-        "requested_iso": format_moment(e.requested_at),
-        "replied_iso": format_moment(e.replied_at) if e.replied_at is not None else None,
-        "start_iso": format_moment(e.start),
-        "end_iso": format_moment(e.end),
-        "start_on": day_of(e.start),
-        "end_on": day_of(e.end),
-        "status": str(e.status),
-        "team_size": e.team_size,
-        "location": e.location,
-        "object": e.object,
-        "notes": e.notes,
-    }
+        LedgerWriter(session, at=at, by=by).add([], revisions)
 
 
 def to_entry(row: Any) -> LedgerEntry:
@@ -303,17 +267,16 @@ def record_declaration(session: Session, declaration: Declaration, *, at: dt.dat
     ).first()
     if latest is not None and latest.value == declaration.value and latest.source == declaration.source:
         return False
-    session.add(
-        DeclarationRevision(
-            declaration_id=identity.id,
-            revision=(latest.revision + 1) if latest else 1,
-            value=declaration.value,
-            source=declaration.source,
-            recorded_at=at,
-            recorded_by=by,
-        )
+    revision = DeclarationRevision(
+        declaration_id=identity.id,
+        revision=(latest.revision + 1) if latest else 1,
+        value=declaration.value,
+        source=declaration.source,
+        recorded_at=at,
+        recorded_by=by,
     )
-    bump_version(session)
+    chain_declaration(session, revision, state=declaration.state, year=declaration.year, name=declaration.name)
+    session.add(revision)
     session.flush()
     return True
 

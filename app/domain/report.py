@@ -121,6 +121,10 @@ class Report:
     previous: ReportPeriod
     totals: PeriodTotals
     previous_totals: PeriodTotals
+    # The hash-chain heads the report was generated from ({"ledger": {"seq", "hash"}, ...}):
+    # they tie a filed report to the exact history it came from. Not part of input_sha256,
+    # so an unrelated later entry does not make an unchanged report a new revision.
+    chain: dict[str, dict[str, object]] | None = None
 
 
 def entry_json(entry: LedgerEntry) -> dict[str, Any]:
@@ -144,6 +148,7 @@ def report_json(report: Report, messages: list[str] | None = None) -> dict[str, 
         "quotas": [r.as_json() for r in report.quotas],
         "entries": [entry_json(e) for e in report.entries],
         "findings": findings,
+        **({"chain": report.chain} if report.chain is not None else {}),
     }
 
 

@@ -211,13 +211,10 @@ def revoke_token(session: Session, *, token: str, at: dt.datetime, by: str) -> b
 
 
 def token_principal(session: Session, token: str, *, now: dt.datetime) -> Principal | None:
-    record = repo.token_by_hash(session, digest(token))
-    if record is None or record.revoked_at is not None or _utc(record.expires_at) <= now:
+    found = repo.token_holder(session, digest(token))
+    if found is None or found.revoked_at is not None or _utc(found.expires_at) <= now or found.disabled:
         return None
-    user = repo.user_by_id(session, record.user_id)
-    if user is None or user.disabled:
-        return None
-    return Principal(user.id, user.username, Role(user.role))
+    return Principal(found.id, found.username, Role(found.role))
 
 
 def list_users(session: Session) -> list[dict[str, Any]]:

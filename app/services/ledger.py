@@ -11,6 +11,7 @@ from typing import Any, TextIO
 from sqlalchemy.orm import Session
 
 from app.db import repositories as repo
+from app.db.chain_writer import LedgerWriter
 from app.domain.agreement import Agreement, RuleKind
 from app.domain.engine import entry_window, evaluate
 from app.domain.findings import Finding
@@ -20,7 +21,7 @@ from app.domain.quota import QuotaRow
 from app.domain.report import entry_json
 from app.services.accounts import audit
 from app.services.evaluation import declarations_for, evaluate_range, findings_of
-from app.services.ledger_csv import EntryContext, parse_ledger, write_ledger
+from app.services.ledger_csv import EntryContext, parse_batches, write_ledger
 
 
 class Outcome(StrEnum):
@@ -34,6 +35,11 @@ class ImportSummary:
     created: int
     revised: int
     unchanged: int
+
+    def __add__(self, other: ImportSummary) -> ImportSummary:
+        return ImportSummary(
+            self.created + other.created, self.revised + other.revised, self.unchanged + other.unchanged
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,8 +78,12 @@ class QuotaRefused(Exception):
 
 
 def import_ledger(session: Session, path: Path, context: EntryContext, *, at: dt.datetime, by: str) -> ImportSummary:
-    """All-or-nothing: the file is parsed and checked in full before anything is written."""
-    summary = import_entries(session, parse_ledger(path, context), at=at, by=by)
+    """All-or-nothing, streamed: batches are written as the file is read, inside the caller's
+    transaction; a bad row anywhere raises LedgerFileError and the transaction rolls back."""
+    writer = LedgerWriter(session, at=at, by=by)
+    summary = ImportSummary(created=0, revised=0, unchanged=0)
+    for batch in parse_batches(path, context):
+        summary = summary + import_entries(session, batch, at=at, by=by, writer=writer)
     audit(
         session,
         by=by,
@@ -85,15 +95,17 @@ def import_ledger(session: Session, path: Path, context: EntryContext, *, at: dt
     return summary
 
 
-def import_entries(session: Session, entries: list[LedgerEntry], *, at: dt.datetime, by: str) -> ImportSummary:
+def import_entries(
+    session: Session, entries: list[LedgerEntry], *, at: dt.datetime, by: str, writer: LedgerWriter | None = None
+) -> ImportSummary:
     """Store entries: new refs as new entries, changed ones as new revisions, the rest untouched."""
     current = repo.current_revisions(session, (e.ref for e in entries))
     new = [e for e in entries if e.ref not in current]
     changed = [
         (current[e.ref][0], current[e.ref][1] + 1, e) for e in entries if e.ref in current and current[e.ref][2] != e
     ]
-    repo.add_entries(session, new, at=at, by=by)
-    repo.add_revisions(session, changed, at=at, by=by)
+    if new or changed:
+        (writer or LedgerWriter(session, at=at, by=by)).add(new, changed)
     return ImportSummary(created=len(new), revised=len(changed), unchanged=len(entries) - len(new) - len(changed))
 
 

@@ -7,9 +7,8 @@ and nothing is written. A file that is not a CSV at all gets a single line.
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
@@ -47,48 +46,86 @@ class EntryContext:
 
     agreements: Mapping[str, Agreement]
     states: frozenset[str]
+    # Filled in __post_init__: an import checks every row against these, and
+    # the same timestamps recur across rows, so parsing each text once pays.
+    activities: dict[str, frozenset[Activity]] = field(default_factory=dict, compare=False)
+    moments: dict[str, Moment | str] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        self.activities.update({key: frozenset(a.activities()) for key, a in self.agreements.items()})
+
+    def moment(self, text: str, column: str) -> Moment | str:
+        """The moment a text means, or the message saying why it means none."""
+        found = self.moments.get(text)
+        if found is None:
+            try:
+                found = parse_moment(text, field=column)
+            except DomainError as exc:
+                found = exc.message
+            if len(self.moments) < 100_000:
+                self.moments[text] = found
+        return found
+
+
+_ACTIVITIES = {a.value: a for a in Activity}
+_STATUSES = {s.value: s for s in Status}
+_MOMENTS = tuple((LEDGER_COLUMNS.index(name), name) for name in ("requested_at", "replied_at", "start", "end"))
+_REQUIRED = tuple((LEDGER_COLUMNS.index(name), name) for name in REQUIRED)
+_STATUS, _TEAM_SIZE = LEDGER_COLUMNS.index("status"), LEDGER_COLUMNS.index("team_size")
+_WIDTH = len(LEDGER_COLUMNS)
 
 
 def parse_entry(values: Mapping[str, str], context: EntryContext) -> tuple[LedgerEntry | None, list[tuple[str, str]]]:
     """One entry from text fields; ``(None, [(column, message), ...])`` when it is bad."""
+    return parse_values([(values.get(name) or "").strip() for name in LEDGER_COLUMNS], context)
+
+
+def parse_values(row: list[str], context: EntryContext) -> tuple[LedgerEntry | None, list[tuple[str, str]]]:
+    """parse_entry for stripped texts in LEDGER_COLUMNS order.
+
+    Written flat, with positions rather than names and no helper call per
+    field: an import runs it for every row of the file.
+    """
     errors: list[tuple[str, str]] = []
-
-    def text(name: str) -> str:
-        value = (values.get(name) or "").strip()
-        if len(value) > MAX_CELL:
-            errors.append((name, f"longer than {MAX_CELL} characters"))
-        return value
-
-    def required(name: str) -> str:
-        value = text(name)
-        if not value:
-            errors.append((name, "is required"))
-        return value
-
-    def moment(name: str, optional: bool = False) -> Moment | None:
-        value = text(name) if optional else required(name)
-        if not value:
-            return None
-        try:
-            return parse_moment(value, field=name)
-        except DomainError as exc:
-            errors.append((name, exc.message))
-            return None
-
-    ref = required("ref")
-    agreement_id = required("agreement")
-    agreement = context.agreements.get(agreement_id)
-    if agreement_id and agreement is None:
-        errors.append(
-            ("agreement", f"unknown agreement {agreement_id!r} (known: {', '.join(sorted(context.agreements))})")
-        )
-    activity = _activity(required("activity"), agreement, errors)
-    inspecting = _state("inspecting_state", required("inspecting_state"), context, errors)
-    receiving = _state("receiving_state", required("receiving_state"), context, errors)
-    requested, replied, start, end = moment("requested_at"), moment("replied_at", True), moment("start"), moment("end")
-    status = _status(required("status"), errors)
-    team_size = _team_size(text("team_size"), errors)
-    location, obj, notes = text("location"), text("object"), text("notes")
+    if max(map(len, row)) > MAX_CELL:
+        errors += [
+            (n, f"longer than {MAX_CELL} characters")
+            for n, v in zip(LEDGER_COLUMNS, row, strict=True)
+            if len(v) > MAX_CELL
+        ]
+    if not all(row[i] for i, _ in _REQUIRED):
+        errors += [(name, "is required") for i, name in _REQUIRED if not row[i]]
+    ref, agreement_id, activity_text, inspecting, receiving = row[:5]  # LedgerEntry's first five fields
+    activities = context.activities.get(agreement_id)
+    if agreement_id and activities is None:
+        known = ", ".join(sorted(context.agreements))
+        errors.append(("agreement", f"unknown agreement {agreement_id!r} (known: {known})"))
+    activity = _ACTIVITIES.get(activity_text)
+    if activity_text and activity is None:
+        known = ", ".join(_ACTIVITIES)
+        errors.append(("activity", f"unknown activity {activity_text!r} (known: {known})"))
+    elif activity is not None and activities is not None and activity not in activities:
+        known = ", ".join(sorted(activities))
+        errors.append(("activity", f"{agreement_id} has no activity {activity_text!r} (it has: {known})"))
+        activity = None
+    states = context.states
+    if inspecting and inspecting not in states:
+        errors.append(("inspecting_state", f"unknown state {inspecting!r} (an ISO 3166-1 alpha-2 code, e.g. BY)"))
+    if receiving and receiving not in states:
+        errors.append(("receiving_state", f"unknown state {receiving!r} (an ISO 3166-1 alpha-2 code, e.g. BY)"))
+    moments: list[Moment | None] = []
+    for i, column in _MOMENTS:
+        parsed = context.moment(row[i], column) if row[i] else None
+        if isinstance(parsed, str):
+            errors.append((column, parsed))
+            parsed = None
+        moments.append(parsed)
+    status_text, team_text = row[_STATUS], row[_TEAM_SIZE]
+    status = _STATUSES.get(status_text)
+    if status_text and status is None:
+        errors.append(("status", f"unknown status {status_text!r} (known: {', '.join(_STATUSES)})"))
+    team_size = _team_size(team_text, errors) if team_text else None
+    requested, replied, start, end = moments
     if errors or requested is None or start is None or end is None or activity is None or status is None:
         return None, errors
     try:
@@ -104,44 +141,13 @@ def parse_entry(values: Mapping[str, str], context: EntryContext) -> tuple[Ledge
             end=end,
             status=status,
             team_size=team_size,
-            location=location,
-            object=obj,
-            notes=notes,
+            location=row[-3],
+            object=row[-2],
+            notes=row[-1],
         )
     except DomainError as exc:
         return None, [(exc.field or "row", exc.message)]
     return entry, []
-
-
-def _activity(value: str, agreement: Agreement | None, errors: list[tuple[str, str]]) -> Activity | None:
-    if not value:
-        return None
-    try:
-        activity = Activity(value)
-    except ValueError:
-        errors.append(("activity", f"unknown activity {value!r} (known: {', '.join(a.value for a in Activity)})"))
-        return None
-    if agreement is not None and activity not in agreement.activities():
-        known = ", ".join(sorted(agreement.activities()))
-        errors.append(("activity", f"{agreement.id} has no activity {value!r} (it has: {known})"))
-        return None
-    return activity
-
-
-def _state(column: str, value: str, context: EntryContext, errors: list[tuple[str, str]]) -> str:
-    if value and value not in context.states:
-        errors.append((column, f"unknown state {value!r} (an ISO 3166-1 alpha-2 code, e.g. BY)"))
-    return value
-
-
-def _status(value: str, errors: list[tuple[str, str]]) -> Status | None:
-    if not value:
-        return None
-    try:
-        return Status(value)
-    except ValueError:
-        errors.append(("status", f"unknown status {value!r} (known: {', '.join(s.value for s in Status)})"))
-        return None
 
 
 def _team_size(value: str, errors: list[tuple[str, str]]) -> int | None:
@@ -157,28 +163,34 @@ def _team_size(value: str, errors: list[tuple[str, str]]) -> int | None:
     return size
 
 
-def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    """(line, row) pairs; raises LedgerFileError with one line if this is no ledger CSV."""
+def read_rows(path: Path) -> Iterator[tuple[int, list[str] | str]]:
+    """(line, row) pairs, read as they come; LedgerFileError with one line if this is no ledger CSV."""
     name = str(path)
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as probe:
+            start = probe.read(8192)
+        stream = path.open(encoding="utf-8-sig", newline="")
     except OSError as exc:
         raise LedgerFileError([f"{name}: cannot read: {exc.strerror or exc}"]) from None
-    if b"\x00" in raw:
+    if b"\x00" in start:
+        stream.close()
         raise LedgerFileError([f"{name}: not a CSV file (it holds binary data)"])
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise LedgerFileError([f"{name}: not UTF-8 text (bad byte at offset {exc.start})"]) from None
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        header = [h.strip() for h in next(reader)]
-    except StopIteration:
-        raise LedgerFileError([f"{name}: the file is empty; a ledger CSV starts with a header row"]) from None
-    except csv.Error as exc:
-        raise LedgerFileError([f"{name}:1: not a CSV file ({exc})"]) from None
-    _check_header(name, header)
-    yield from _records(name, reader, header)
+    with stream:
+        reader = csv.reader(stream, strict=True)
+        try:
+            header = [h.strip() for h in next(reader)]
+        except StopIteration:
+            raise LedgerFileError([f"{name}: the file is empty; a ledger CSV starts with a header row"]) from None
+        except UnicodeDecodeError as exc:
+            raise LedgerFileError([f"{name}: not UTF-8 text (bad byte at offset {exc.start})"]) from None
+        except csv.Error as exc:
+            raise LedgerFileError([f"{name}:1: not a CSV file ({_csv_problem(exc)})"]) from None
+        _check_header(name, header)
+        yield from _records(name, reader, header)
+
+
+def _csv_problem(exc: csv.Error) -> str:
+    return "it holds binary data" if "NUL" in str(exc) else str(exc)
 
 
 def _check_header(name: str, header: list[str]) -> None:
@@ -201,49 +213,76 @@ def _check_header(name: str, header: list[str]) -> None:
         raise LedgerFileError(problems)
 
 
-def _records(name: str, reader: Iterator[list[str]], header: list[str]) -> Iterator[tuple[int, dict[str, str]]]:
+def _records(name: str, reader: Iterator[list[str]], header: list[str]) -> Iterator[tuple[int, list[str] | str]]:
+    """(line, stripped texts in LEDGER_COLUMNS order), or (line, what is wrong with the row's shape)."""
+    positions = [header.index(column) if column in header else None for column in LEDGER_COLUMNS]
+    if positions == list(range(_WIDTH)):
+        positions = []  # the documented column order: no reordering needed
+    width = len(header)
     line = 2
     while True:
         try:
             cells = next(reader)
         except StopIteration:
             return
+        except UnicodeDecodeError:
+            raise LedgerFileError([f"{name}:{line}: not UTF-8 text (a bad byte on this line)"]) from None
         except csv.Error as exc:
-            raise LedgerFileError([f"{name}:{line}: not a valid CSV row ({exc})"]) from None
-        row_line, line = line, getattr(reader, "line_num", line) + 1
-        if not any(c.strip() for c in cells):
+            raise LedgerFileError([f"{name}:{line}: not a valid CSV row ({_csv_problem(exc)})"]) from None
+        row_line, line = line, reader.line_num + 1  # type: ignore[attr-defined]
+        if len(cells) != width:
+            if any(c.strip() for c in cells):
+                yield row_line, f"the row has {len(cells)} cells; the header has {width}"
             continue
-        if len(cells) != len(header):
-            yield row_line, {"__shape__": f"the row has {len(cells)} cells; the header has {len(header)}"}
+        if positions:
+            yield row_line, [cells[i].strip() if i is not None else "" for i in positions]
+        else:
+            row = [c.strip() for c in cells]
+            if any(row):
+                yield row_line, row
+
+
+def parse_batches(path: Path, context: EntryContext, size: int = 5_000) -> Iterator[list[LedgerEntry]]:
+    """The file's entries in batches as it is read; a repeated ref with the same values is dropped.
+
+    Bad rows do not stop the reading: once one is seen no further batch is
+    yielded, and at the end LedgerFileError names every bad row, so a caller
+    writing batch by batch inside one transaction rolls back and writes nothing.
+    """
+    messages: list[str] = []
+    seen: dict[str, tuple[int, LedgerEntry]] = {}
+    batch: list[LedgerEntry] = []
+    for line, row in read_rows(path):
+        if isinstance(row, str):
+            messages.append(f"{path}:{line}: row: {row}")
             continue
-        yield row_line, dict(zip(header, cells, strict=True))
+        entry, errors = parse_values(row, context)
+        if errors:
+            messages += [f"{path}:{line}: {column}: {message}" for column, message in errors]
+            continue
+        assert entry is not None
+        first = seen.get(entry.ref)
+        if first is not None:
+            if first[1] != entry:
+                messages.append(
+                    f"{path}:{line}: ref: {entry.ref!r} already appears on line {first[0]} with other values"
+                )
+            continue
+        seen[entry.ref] = (line, entry)
+        batch.append(entry)
+        if len(batch) >= size:
+            if not messages:
+                yield batch
+            batch = []
+    if messages:
+        raise LedgerFileError(messages)
+    if batch:
+        yield batch
 
 
 def parse_ledger(path: Path, context: EntryContext) -> list[LedgerEntry]:
     """All entries of a file, or LedgerFileError naming every bad row."""
-    entries: list[LedgerEntry] = []
-    messages: list[str] = []
-    seen: dict[str, tuple[int, LedgerEntry]] = {}
-    for line, row in read_rows(path):
-        if "__shape__" in row:
-            messages.append(f"{path}:{line}: row: {row['__shape__']}")
-            continue
-        entry, errors = parse_entry(row, context)
-        messages += [f"{path}:{line}: {column}: {message}" for column, message in errors]
-        if entry is None:
-            continue
-        if entry.ref in seen:
-            first_line, first = seen[entry.ref]
-            if first != entry:
-                messages.append(
-                    f"{path}:{line}: ref: {entry.ref!r} already appears on line {first_line} with other values"
-                )
-            continue
-        seen[entry.ref] = (line, entry)
-        entries.append(entry)
-    if messages:
-        raise LedgerFileError(messages)
-    return entries
+    return [entry for batch in parse_batches(path, context) for entry in batch]
 
 
 def write_ledger(entries: list[LedgerEntry], stream: TextIO) -> int:

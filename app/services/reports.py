@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app import __version__
 from app.db import repositories as repo
+from app.db.chain_writer import chain_heads
 from app.domain.agreement import Agreement, StatusChange
 from app.domain.findings import Finding
 from app.domain.force import status_changes
@@ -119,6 +120,7 @@ def build_report(
         previous=before,
         totals=period_totals(entries, findings),
         previous_totals=period_totals(_entries_in(earlier, before, home_state), findings_of(earlier, home_state)),
+        chain={name: head.as_json() for name, head in chain_heads(session, as_of).items()},
     )
 
 
@@ -184,6 +186,7 @@ def generate_report(
         "input_sha256": report.input_sha256,
         "generated_at": generated_at.isoformat(),
         "csbm_version": report.version,
+        "chain_heads": report.chain,
     }
     written = write_report_files(folder, files, header)
     if written.written:

@@ -1,0 +1,127 @@
+"""The hash chain over the ledger's and the declarations' revisions.
+
+Each revision's hash covers its stored content and the hash of the revision
+before it, so an UPDATE, a DELETE or a reordering made behind csbm's back
+shows up as the first revision whose recomputed hash differs from the one
+stored (or whose predecessor is missing).
+
+The canonical form is versioned by ``CHAIN_FORMAT`` and must never change for
+existing data: every backup, every filed report and every database carries
+hashes computed with it. It is the fields as text, joined by U+001E, preceded
+by their lengths so no field's content can shift a boundary; an absent value
+is U+0000, which no stored text can contain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+CHAIN_FORMAT = "csbm-chain-1"
+GENESIS = "0" * 64
+ABSENT = "\x00"
+_SEPARATOR = "\x1e"
+
+# The stored columns each chain covers, in order; ``seq`` is the revision's
+# place in the chain and ``ref``/``key`` the identity it belongs to.
+ENTRY_FIELDS: tuple[str, ...] = (
+    "seq",
+    "ref",
+    "revision",
+    "recorded_at",
+    "recorded_by",
+    "agreement",
+    "activity",
+    "inspecting_state",
+    "receiving_state",
+    "requested_iso",
+    "replied_iso",
+    "start_iso",
+    "end_iso",
+    "start_on",
+    "end_on",
+    "status",
+    "team_size",
+    "location",
+    "object",
+    "notes",
+)
+DECLARATION_FIELDS: tuple[str, ...] = (
+    "seq",
+    "state",
+    "year",
+    "name",
+    "revision",
+    "value",
+    "source",
+    "recorded_at",
+    "recorded_by",
+)
+
+
+def canonical_text(value: object) -> str:
+    """A stored value as chain text, the same whichever database it was read from."""
+    if value is None:
+        return ABSENT
+    if isinstance(value, datetime):
+        # SQLite hands back naive datetimes for what was stored as UTC.
+        moment = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def payload(previous: str, texts: Sequence[str]) -> str:
+    """What is hashed: distinct (previous, texts) always give distinct payloads."""
+    return _SEPARATOR.join([previous, ",".join(map(str, map(len, texts))), *texts])
+
+
+def link(previous: str, texts: Sequence[str]) -> str:
+    """The hash of one revision, given its predecessor's hash and its canonical texts."""
+    return hashlib.sha256(payload(previous, texts).encode("utf-8")).hexdigest()
+
+
+def link_values(previous: str, values: Sequence[object]) -> str:
+    return link(previous, [canonical_text(v) for v in values])
+
+
+@dataclass(frozen=True, slots=True)
+class ChainHead:
+    """Where a chain stands: how many revisions it holds and the last one's hash."""
+
+    seq: int
+    hash: str
+
+    def as_json(self) -> dict[str, object]:
+        return {"seq": self.seq, "hash": self.hash}
+
+
+EMPTY_HEAD = ChainHead(0, GENESIS)
+
+
+@dataclass(frozen=True, slots=True)
+class Break:
+    """The first place a chain no longer holds, in words an auditor can act on."""
+
+    chain: str
+    seq: int
+    identity: str
+    kind: str
+    detail: str
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "chain": self.chain,
+            "seq": self.seq,
+            "identity": self.identity,
+            "kind": self.kind,
+            "detail": self.detail,
+        }
+
+
+def diff_fields(names: Sequence[str], before: Sequence[str], after: Sequence[str]) -> list[str]:
+    """The names of the fields that differ between two canonical rows of the same shape."""
+    return [name for name, a, b in zip(names, before, after, strict=True) if a != b]
