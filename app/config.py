@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     # Scheduler: cron expressions (minute hour day month weekday) in `timezone`.
     schedule_quarterly: str = "0 6 1 1,4,7,10 *"
     schedule_annual: str = "0 6 1 1 *"
+    # The nightly backup and the daily verification of the hash chains.
+    schedule_backup: str = "0 2 * * *"
+    schedule_audit: str = "30 2 * * *"
+    backup_dir: str = "backups"
+    # Nightly archives kept (the oldest beyond this are removed after each backup).
+    backup_keep: int = 14
     # How long a scheduler's database lease lasts unless renewed; a crashed
     # holder loses it after this.
     scheduler_lease_seconds: int = 60

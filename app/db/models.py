@@ -230,3 +230,17 @@ class LedgerState(Base):
     entry_head: Mapped[str] = mapped_column(String(64))
     declaration_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     declaration_head: Mapped[str] = mapped_column(String(64))
+
+
+class Alert(Base):
+    """Something an administrator must see: raised by a scheduled check, shown on the
+    dashboard until an admin acknowledges it (who and when are kept)."""
+
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    raised_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    kind: Mapped[str] = mapped_column(String(40))
+    message: Mapped[str] = mapped_column(Text)
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    acknowledged_by: Mapped[str | None] = mapped_column(String(120))

@@ -72,6 +72,7 @@ def file_report(runtime: Runtime, spec: JobSpec, period: ReportPeriod) -> None:
 def _run(job_id: str) -> None:
     runtime = _current()
     spec = spec_by_id(runtime.settings, job_id)
+    assert spec.period_for is not None
     file_report(runtime, spec, spec.period_for(local_now(runtime.settings).date()))
 
 
@@ -81,6 +82,44 @@ def quarterly_report() -> None:
 
 def annual_report() -> None:
     _run("annual-report")
+
+
+def nightly_backup() -> Path:
+    return run_backup(_current(), dt.datetime.now(dt.UTC))
+
+
+def run_backup(runtime: Runtime, at: dt.datetime) -> Path:
+    """One archive named by its UTC time; then only the newest ``backup_keep`` are kept."""
+    from app.services.backup import backup
+
+    folder = Path(runtime.settings.backup_dir)
+    path = folder / f"csbm-{at.strftime('%Y%m%dT%H%M%SZ')}.zip"
+    summary = backup(runtime.engine, path, at=at)
+    log.info("nightly-backup: %s (%d rows, sha256 %s)", path, sum(summary.tables.values()), summary.sha256)
+    archives = sorted(folder.glob("csbm-*.zip"))
+    for old in archives[: max(0, len(archives) - max(1, runtime.settings.backup_keep))]:
+        old.unlink()
+        log.info("nightly-backup: removed %s (keeping %d)", old, runtime.settings.backup_keep)
+    return path
+
+
+def daily_audit() -> bool:
+    return run_audit(_current(), dt.datetime.now(dt.UTC))
+
+
+def run_audit(runtime: Runtime, at: dt.datetime) -> bool:
+    """Verify the chains; each break is logged and raised as an alert until an admin acknowledges it."""
+    from app.services.alerts import raise_alert
+    from app.services.integrity import describe_breaks, verify
+
+    with transaction(runtime.engine, write=True) as session:
+        result = verify(session, reports_dir=Path(runtime.settings.reports_dir))
+        for line in describe_breaks(result.breaks):
+            log.error("daily-audit: the history was changed outside csbm: %s", line)
+            raise_alert(session, kind="chain_break", message=line, at=at)
+    if result.ok:
+        log.info("daily-audit: the hash chains verify (%s)", ", ".join(f"{k} {v}" for k, v in result.checked.items()))
+    return result.ok
 
 
 def is_filed(reports_dir: Path, period: ReportPeriod, home_state: str | None) -> bool:
@@ -98,6 +137,8 @@ def catch_up(runtime: Runtime, today: dt.date) -> list[str]:
     """File every due report that is missing, oldest first (the machine was off)."""
     settings, done = runtime.settings, []
     for spec in job_specs(settings):
+        if spec.due_periods is None:
+            continue
         for period in reversed(spec.due_periods(today, settings.catch_up_quarters)):
             if is_filed(Path(settings.reports_dir), period, settings.home_state):
                 continue

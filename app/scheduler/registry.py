@@ -19,10 +19,11 @@ class JobSpec:
     func: str  # "module:function", so the database job store can hold it
     cron: str
     description: str
-    # Which report period a run at a given local time files.
-    period_for: Callable[[dt.date], ReportPeriod]
-    # Which periods catch-up checks, newest first, as of a local date.
-    due_periods: Callable[[dt.date, int], list[ReportPeriod]]
+    # For report jobs: which period a run at a given local time files, and
+    # which periods catch-up checks, newest first, as of a local date.
+    # Maintenance jobs (backup, verification) have neither and are not caught up.
+    period_for: Callable[[dt.date], ReportPeriod] | None = None
+    due_periods: Callable[[dt.date, int], list[ReportPeriod]] | None = None
 
 
 def _previous_year(today: dt.date) -> ReportPeriod:
@@ -59,6 +60,18 @@ def job_specs(settings: Settings) -> list[JobSpec]:
             description="the last year's report, every format, English and Russian",
             period_for=_previous_year,
             due_periods=_due_years,
+        ),
+        JobSpec(
+            id="nightly-backup",
+            func="app.scheduler.jobs:nightly_backup",
+            cron=settings.schedule_backup,
+            description=f"a backup archive in {settings.backup_dir}/, keeping the newest {settings.backup_keep}",
+        ),
+        JobSpec(
+            id="daily-audit",
+            func="app.scheduler.jobs:daily_audit",
+            cron=settings.schedule_audit,
+            description="verify the hash chains and filed reports; a break raises a dashboard alert",
         ),
     ]
 

@@ -123,3 +123,39 @@ def test_a_second_scheduler_is_told_who_holds_the_lease(database_url: str, engin
     take(engine, "elsewhere:1", dt.datetime.now(dt.UTC))
     result = csbm(database_url, "scheduler", "run", "--catch-up-only", expect=1)
     assert "another scheduler holds the lease: elsewhere:1" in result.stderr
+
+
+class TestTheNightlyTrustJobs:
+    def test_the_backup_keeps_the_newest_archives_and_each_restores(
+        self, database_url: str, engine: Engine, tmp_path: Path
+    ) -> None:
+        csbm(database_url, "demo")
+        settings = Settings(database_url=database_url, backup_dir=str(tmp_path / "backups"), backup_keep=2)
+        runtime = jobs.Runtime(settings, engine)
+        made = [jobs.run_backup(runtime, NOW + dt.timedelta(days=day)) for day in range(4)]
+        kept = sorted((tmp_path / "backups").glob("*.zip"))
+        assert kept == made[-2:]
+        restored = f"sqlite:///{tmp_path / 'restored.sqlite3'}"
+        assert csbm(restored, "restore", str(kept[-1]), "--json")["verified"] is True
+
+    def test_a_break_in_the_chain_raises_one_alert_until_acknowledged(
+        self, database_url: str, engine: Engine, tmp_path: Path
+    ) -> None:
+        from sqlalchemy import text
+
+        from app.services.alerts import acknowledge, open_alerts
+
+        csbm(database_url, "demo")
+        runtime = jobs.Runtime(Settings(database_url=database_url, reports_dir=str(tmp_path)), engine)
+        assert jobs.run_audit(runtime, NOW) is True
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE entry_revisions SET status = 'refused' WHERE seq = 3"))
+        assert jobs.run_audit(runtime, NOW) is False
+        assert jobs.run_audit(runtime, NOW + dt.timedelta(days=1)) is False  # the same break: no second alert
+        with transaction(engine, write=True) as session:
+            raised = open_alerts(session)
+            assert len(raised) == 1
+            assert "edited outside csbm" in raised[0]["message"]
+            assert acknowledge(session, raised[0]["id"], by="admin", at=NOW)
+        with transaction(engine) as session:
+            assert open_alerts(session) == []

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
 
+from app.db.session import make_engine, transaction
 from tests.web.conftest import PASSWORD, Web
 
 FORM = {
@@ -193,3 +195,28 @@ class TestLanguage:
         web.client.post("/logout", data={"csrf_token": csrf})
         web.login("newcomer", password.group(1))
         assert web.client.get("/").status_code == 200
+
+
+class TestTamperAlerts:
+    def test_the_dashboard_shows_a_break_until_an_admin_acknowledges_it(self, web: Web) -> None:
+        from app.services.alerts import raise_alert
+
+        engine = make_engine(web.url)
+        with transaction(engine, write=True) as session:
+            raise_alert(
+                session, kind="chain_break", message="ledger: edited: X-1 revision 1", at=dt.datetime.now(dt.UTC)
+            )
+        engine.dispose()
+        csrf = web.login("viewer")
+        page = web.client.get("/").text
+        assert "ledger: edited: X-1 revision 1" in page
+        assert "/acknowledge" not in page  # only an admin may acknowledge
+        web.client.post("/logout", data={"csrf_token": csrf})
+        csrf = web.login("admin")
+        page = web.client.get("/").text
+        alert_id = re.search(r"/admin/alerts/(\d+)/acknowledge", page)
+        assert alert_id
+        response = web.client.post(f"/admin/alerts/{alert_id.group(1)}/acknowledge", data={"csrf_token": csrf})
+        assert response.status_code == 303
+        assert "ledger: edited: X-1 revision 1" not in web.client.get("/").text
+        assert "alert.acknowledge" in web.client.get("/admin/audit").text

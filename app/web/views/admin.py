@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from app.db.accounts import audit_records
 from app.domain.errors import DomainError
 from app.reporting.i18n import Localizer
-from app.services import accounts
+from app.services import accounts, alerts
 from app.web.deps import Db, PageAdmin, now
 from app.web.views.context import language, render
 
@@ -48,6 +48,12 @@ def add_user(
 def disable_user(db: Db, user: PageAdmin, username: str, enable: Annotated[str, Form(max_length=5)] = "") -> Response:
     accounts.set_disabled(db, username=username, disabled=enable != "1", at=now(), by=user.username)
     return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/admin/alerts/{alert_id}/acknowledge")
+def acknowledge_alert(db: Db, user: PageAdmin, alert_id: int) -> Response:
+    alerts.acknowledge(db, alert_id, by=user.username, at=now())
+    return RedirectResponse("/", status_code=303)
 
 
 @router.get("/admin/audit")

@@ -18,6 +18,7 @@ from app.domain.report import entry_json
 from app.reporting.i18n import Localizer
 from app.reporting.view import ACTIVITY_LABELS, STATUS_LABELS, entry_view, finding_view, summary_row
 from app.services import catalog, ledger
+from app.services.alerts import open_alerts
 from app.services.evaluation import evaluate_range, findings_of, party_has_state, quota_rows
 from app.web.deps import Db, PageViewer, now, settings_of
 from app.web.errors import ProblemError
@@ -88,6 +89,7 @@ def dashboard(
         "dashboard.html.j2",
         user,
         states=sorted({s for a in agreements.values() for s in a.parties}),
+        alerts=open_alerts(db),
         **context,
     )
 
