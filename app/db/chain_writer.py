@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 from sqlalchemy import Table, select, text, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.db.models import DeclarationRevision, EntryRevision, LedgerEntryRow, LedgerState
@@ -36,6 +37,13 @@ def _table(model: Any) -> Table:
 
 
 _STATE = _table(LedgerState)
+
+
+def lock_writers(session: Session) -> None:
+    """Take the writers' lock now, before reading what a write depends on (a ref's current
+    revision), so two concurrent revisions of one entry stack instead of colliding.
+    On SQLite a write transaction already holds the database's write lock."""
+    session.execute(select(_STATE.c.id).where(_STATE.c.id == 1).with_for_update())
 
 
 def _lock_and_read(session: Session) -> Any:
@@ -67,6 +75,14 @@ class _Driver:
     def insert(self, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
         if not rows:
             return
+        try:
+            self._insert(table, columns, rows)
+        except self.dialect.loaded_dbapi.IntegrityError as exc:
+            # Straight from the driver, so not wrapped by SQLAlchemy: wrap it here, and
+            # callers handle a constraint violation the same way on every path.
+            raise IntegrityError(f"INSERT INTO {table.name}", None, exc) from exc
+
+    def _insert(self, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
         names = ", ".join(columns)
         if self.postgres:
             with self.raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:

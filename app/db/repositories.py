@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, func, select, update
 from sqlalchemy.orm import Session, aliased
 
-from app.db.chain_writer import LedgerWriter, chain_declaration
+from app.db.chain_writer import LedgerWriter, chain_declaration, lock_writers
 from app.db.models import (
     AgreementVersion,
     DeclarationRevision,
@@ -248,6 +248,7 @@ def declaration_list(session: Session, as_of: dt.datetime | None = None) -> list
 
 def record_declaration(session: Session, declaration: Declaration, *, at: dt.datetime, by: str) -> bool:
     """Store a declaration as a new revision; False when it is unchanged."""
+    lock_writers(session)  # before reading the latest revision, so concurrent ones stack
     identity = session.scalar(
         select(DeclarationRow).where(
             DeclarationRow.state == declaration.state,

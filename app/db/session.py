@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 60_000
@@ -57,10 +58,28 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
+class CommitThenFail(Exception):
+    """Raised through a transaction that must still commit what it recorded
+    (a failed authentication is counted, although the request fails)."""
+
+
 @contextmanager
 def transaction(engine: Engine, *, write: bool = False) -> Iterator[Session]:
-    """A session whose work commits at the end and rolls back on any error."""
+    """A session whose work commits at the end and rolls back on any error but CommitThenFail."""
     bound = engine.execution_options(csbm_write=True) if write else engine
     factory = sessionmaker(bind=bound, expire_on_commit=False)
-    with factory() as session, session.begin():
-        yield session
+    with factory() as session:
+        try:
+            yield session
+        except CommitThenFail:
+            try:
+                session.commit()
+            except OperationalError:
+                # SQLite could not turn this read into a write (another writer got
+                # in first); what was to be recorded is lost, the failure still stands.
+                session.rollback()
+            raise
+        except BaseException:
+            session.rollback()
+            raise
+        session.commit()

@@ -124,6 +124,21 @@ def _existing(session: Session, username: str) -> User:
     return user
 
 
+# Bad API tokens count like failed logins, per client address: a script guessing
+# tokens is slowed exactly like one guessing passwords.
+TOKEN_FAILURE_NAME = "(api token)"
+MAX_TOKEN_FAILURES = 20
+
+
+def token_throttled(session: Session, *, client: str, now: dt.datetime) -> bool:
+    recent = repo.recent_failures(session, username=TOKEN_FAILURE_NAME, client=client, since=now - FAILURE_WINDOW)
+    return recent >= MAX_TOKEN_FAILURES
+
+
+def record_token_failure(session: Session, *, client: str, now: dt.datetime) -> None:
+    session.add(LoginFailure(username=TOKEN_FAILURE_NAME, client=client[:64], at=now))
+
+
 def authenticate(session: Session, *, username: str, password: str, client: str, now: dt.datetime) -> User | None:
     """The user, or None; raises LoginThrottled after too many recent failures."""
     if repo.recent_failures(session, username=username, client=client, since=now - FAILURE_WINDOW) >= MAX_FAILURES:

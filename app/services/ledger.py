@@ -11,7 +11,7 @@ from typing import Any, TextIO
 from sqlalchemy.orm import Session
 
 from app.db import repositories as repo
-from app.db.chain_writer import LedgerWriter
+from app.db.chain_writer import LedgerWriter, lock_writers
 from app.domain.agreement import Agreement, RuleKind
 from app.domain.engine import entry_window, evaluate
 from app.domain.findings import Finding
@@ -126,6 +126,7 @@ def record_entry(
     BEGIN IMMEDIATE. Either way, with N slots left, exactly N of many
     concurrent writers get in.
     """
+    lock_writers(session)
     if within_quota:
         repo.lock_agreement(session, entry.agreement)
     current = repo.current_revisions(session, [entry.ref]).get(entry.ref)

@@ -19,8 +19,15 @@ from starlette.concurrency import run_in_threadpool
 
 from app.config import Settings
 from app.db.session import transaction
-from app.services.accounts import Principal, Role, session_principal, token_principal
-from app.web.errors import LoginRequired, ProblemError
+from app.services.accounts import (
+    Principal,
+    Role,
+    record_token_failure,
+    session_principal,
+    token_principal,
+    token_throttled,
+)
+from app.web.errors import AuthFailed, LoginRequired, ProblemError
 
 SESSION_COOKIE = "csbm_session"
 CSRF_HEADER = "x-csrf-token"
@@ -55,7 +62,13 @@ def _principal(request: Request, session: Session) -> Principal | None:
     if header.lower().startswith("bearer "):
         found = token_principal(session, header[7:].strip(), now=now())
         if found is None:
-            raise ProblemError(401, "Not authenticated", "The API token is unknown, expired or revoked.")
+            client = request.client.host if request.client else "unknown"
+            if token_throttled(session, client=client, now=now()):
+                raise ProblemError(
+                    429, "Too many failed attempts", "Too many unknown API tokens from this address; wait 15 minutes."
+                )
+            record_token_failure(session, client=client, now=now())
+            raise AuthFailed(401, "Not authenticated", "The API token is unknown, expired or revoked.")
         return found
     cookie = request.cookies.get(SESSION_COOKIE)
     return session_principal(session, cookie, now=now()) if cookie else None

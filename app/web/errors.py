@@ -11,6 +11,7 @@ from markupsafe import escape
 from sqlalchemy.exc import TimeoutError as SqlTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.db.session import CommitThenFail
 from app.domain.errors import DomainError
 
 PROBLEM = "application/problem+json"
@@ -24,6 +25,10 @@ class ProblemError(Exception):
     def __init__(self, status: int, title: str, detail: str | None = None, **extra: Any) -> None:
         super().__init__(detail or title)
         self.status, self.title, self.detail, self.extra = status, title, detail, extra
+
+
+class AuthFailed(ProblemError, CommitThenFail):
+    """A failed authentication: the response is an error, but the attempt is recorded."""
 
 
 def problem(status: int, title: str, detail: str | None = None, **extra: Any) -> JSONResponse:
