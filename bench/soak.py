@@ -174,9 +174,8 @@ def main() -> None:
         "CSBM_SCHEDULE_AUDIT": "*/2 * * * *",
         "CSBM_CATCH_UP_QUARTERS": "1",
     }
-    scheduler = subprocess.Popen(
-        [CSBM, "scheduler", "run"], env=env, stdout=subprocess.DEVNULL, stderr=open(work / "scheduler.log", "w")
-    )
+    log = (work / "scheduler.log").open("w")
+    scheduler = subprocess.Popen([CSBM, "scheduler", "run"], env=env, stdout=subprocess.DEVNULL, stderr=log)
     seconds = args.minutes * 60
     warmup = min(30.0, seconds / 5)
     try:
@@ -194,6 +193,7 @@ def main() -> None:
             scheduler.wait(timeout=30)
         except subprocess.TimeoutExpired:
             scheduler.kill()
+        log.close()
     after = counts(url)
     verify = subprocess.run(
         [CSBM, "audit", "verify", "--json", "--database-url", url], capture_output=True, text=True, check=False
@@ -221,7 +221,8 @@ def main() -> None:
         "backups": len(list((work / "backups").glob("*.zip"))),
     }
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"soak-{dt.date.today().isoformat()}.json").write_text(json.dumps(result, indent=2) + "\n")
+    day = dt.datetime.now(dt.UTC).date().isoformat()
+    (RESULTS / f"soak-{day}.json").write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
     ok = (
         result["errors"] == 0
@@ -240,9 +241,8 @@ def _server_pid(base: str) -> int:
             command = proc.read_bytes().split(b"\0")
         except OSError:
             continue
-        if b"uvicorn" in b" ".join(command) or b"serve" in command:
-            if str(port).encode() in command:
-                return int(proc.parent.name)
+        if (b"uvicorn" in b" ".join(command) or b"serve" in command) and str(port).encode() in command:
+            return int(proc.parent.name)
     raise RuntimeError(f"no server process on port {port}")
 
 
