@@ -60,9 +60,7 @@ def state(url: str) -> dict[str, int]:
         engine.dispose()
 
 
-def test_a_killed_import_writes_all_or_nothing(
-    database_url: str, tmp_path: Path, kill_moments: random.Random
-) -> None:
+def test_a_killed_import_writes_all_or_nothing(database_url: str, tmp_path: Path, kill_moments: random.Random) -> None:
     csbm(database_url, "agreements", "load")
     # A first, uninterrupted import measures how long one takes.
     started = time.monotonic()

@@ -23,9 +23,7 @@ def check_reports(reports: Path) -> int:
     for folder in sorted(p for p in reports.iterdir()):
         assert folder.is_dir(), f"{folder} is not a report folder"
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-        present = {
-            str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file() and p.name != "manifest.json"
-        }
+        present = {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file() and p.name != "manifest.json"}
         assert present == set(manifest["files"]), f"{folder}: files and manifest differ"
         for name, meta in manifest["files"].items():
             data = (folder / name).read_bytes()
