@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Connection, delete, func, select
 from sqlalchemy.orm import Session
 
-from app.db.models import ApiToken, AuditRecord, LoginFailure, User, WebSession
+from app.db.models import ApiToken, AuditRecord, LedgerState, LoginFailure, User, WebSession
 
 
 def user_by_name(session: Session, username: str) -> User | None:
@@ -35,6 +35,18 @@ def token_holder(session: Session, token_hash: str) -> Any | None:
         .where(ApiToken.token_hash == token_hash)
     )
     return session.execute(query).first()
+
+
+def token_holder_with_version(connection: Connection, token_hash: str) -> Any | None:
+    """token_holder and the ledger's version in one round trip, on a bare connection:
+    what a cached answer needs, and nothing more."""
+    version = select(LedgerState.version).where(LedgerState.id == 1).scalar_subquery().label("version")
+    query = (
+        select(ApiToken.revoked_at, ApiToken.expires_at, User.id, User.username, User.role, User.disabled, version)
+        .join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == token_hash)
+    )
+    return connection.execute(query).first()
 
 
 def session_by_hash(session: Session, id_hash: str) -> WebSession | None:

@@ -19,6 +19,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from app.db import accounts as repo
@@ -230,6 +231,17 @@ def token_principal(session: Session, token: str, *, now: dt.datetime) -> Princi
     if found is None or found.revoked_at is not None or _utc(found.expires_at) <= now or found.disabled:
         return None
     return Principal(found.id, found.username, Role(found.role))
+
+
+def token_principal_with_version(
+    connection: Connection, token: str, *, now: dt.datetime
+) -> tuple[Principal, int] | None:
+    """A valid token's principal and the ledger version, in one round trip; None when the
+    token does not authenticate (the caller then takes the full path, which counts it)."""
+    found = repo.token_holder_with_version(connection, digest(token))
+    if found is None or found.revoked_at is not None or _utc(found.expires_at) <= now or found.disabled:
+        return None
+    return Principal(found.id, found.username, Role(found.role)), int(found.version or 0)
 
 
 def list_users(session: Session) -> list[dict[str, Any]]:

@@ -141,6 +141,11 @@ class QuotaCache:
                 self._entries[key] = rows
         return rows
 
+    def json_at(self, version: int, *, year: int, agreement: str | None, state: str | None) -> bytes | None:
+        """The answer cached for this ledger version, if any."""
+        with self._lock:
+            return self._json.get((version, year, agreement, state))
+
     def cached_json(self, session: Session, *, year: int, agreement: str | None, state: str | None) -> bytes | None:
         """The answer if it is cached for the current version; loading agreements bumps
         the version too, so a hit needs no agreement lookup at all."""

@@ -25,6 +25,7 @@ from app.services.accounts import (
     record_token_failure,
     session_principal,
     token_principal,
+    token_principal_with_version,
     token_throttled,
 )
 from app.web.errors import AuthFailed, LoginRequired, ProblemError
@@ -82,14 +83,33 @@ async def _form_csrf(request: Request) -> str | None:
     return None
 
 
+def authorize(request: Request, session: Session, role: Role) -> Principal:
+    """The request's principal if it may act as ``role`` (blocking: call it in a thread)."""
+    principal = _principal(request, session)
+    if principal is None:
+        raise ProblemError(401, "Not authenticated", "Log in, or send an API token as 'Authorization: Bearer ...'.")
+    if not principal.role.can(role):
+        raise ProblemError(403, "Forbidden", f"This needs the {role} role; you are {principal.role}.")
+    return principal
+
+
+def bearer_principal_with_version(request: Request, role: Role) -> tuple[Principal, int] | None:
+    """For cached answers: a bearer token allowed ``role`` and the ledger version, in one
+    round trip on a bare connection. None sends the request down the full path."""
+    header = request.headers.get("authorization", "")
+    if not header.lower().startswith("bearer "):
+        return None
+    with request.app.state.engine.connect() as connection:
+        found = token_principal_with_version(connection, header[7:].strip(), now=now())
+    if found is None or not found[0].role.can(role):
+        return None
+    return found
+
+
 def api_user(role: Role) -> Callable[..., object]:
     async def dependency(request: Request, session: Db) -> Principal:
-        principal = await run_in_threadpool(_principal, request, session)
-        if principal is None:
-            raise ProblemError(401, "Not authenticated", "Log in, or send an API token as 'Authorization: Bearer ...'.")
+        principal = await run_in_threadpool(authorize, request, session, role)
         await _check_csrf(request, principal)
-        if not principal.role.can(role):
-            raise ProblemError(403, "Forbidden", f"This needs the {role} role; you are {principal.role}.")
         return principal
 
     return dependency
