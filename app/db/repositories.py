@@ -122,9 +122,11 @@ def _with_ref() -> Any:
     # Plain rows, not ORM objects: a year's quota reads tens of thousands of
     # revisions, and identity-map bookkeeping for each one costs more than the
     # quota engine itself. (Typed loosely: Select's generics differ in 2.0 and 2.1.)
-    return select(EntryRevision.__table__, LedgerEntryRow.ref).join(
-        LedgerEntryRow, LedgerEntryRow.id == EntryRevision.entry_id
-    )
+    # The chain columns (seq, chain_hash) are left out: only verification reads them.
+    return select(*_READ_COLUMNS, LedgerEntryRow.ref).join(LedgerEntryRow, LedgerEntryRow.id == EntryRevision.entry_id)
+
+
+_READ_COLUMNS = [c for c in EntryRevision.__table__.columns if c.name not in ("seq", "chain_hash")]
 
 
 def entries_between(

@@ -1,7 +1,7 @@
 """Kill tests: how many trials and how big, quick in `make test`, long in `make soak`.
 
 CSBM_KILL_TRIALS (default 3) kills per database; CSBM_KILL_ROWS (default
-20,000) rows per imported file. `make soak` runs 20 trials of 100,000 rows.
+10,000) rows per imported file. `make soak` runs 20 trials of 100,000 rows.
 Each trial's kill moment comes from a seeded generator; the seed is printed
 so a failing trial can be replayed (CSBM_KILL_SEED).
 """
@@ -17,7 +17,7 @@ import pytest
 
 CSBM = str(Path(sys.executable).parent / "csbm")
 TRIALS = int(os.environ.get("CSBM_KILL_TRIALS", "3"))
-ROWS = int(os.environ.get("CSBM_KILL_ROWS", "20000"))
+ROWS = int(os.environ.get("CSBM_KILL_ROWS", "10000"))
 SOAK = os.environ.get("CSBM_SOAK") == "1"
 
 

@@ -60,3 +60,39 @@ def test_no_generated_request_causes_a_server_error(fuzzed_app: tuple[Any, str])
     assert failures == []
     assert len(statuses) >= 5 * len(operations)
     assert {200, 422} <= set(statuses)
+
+
+def test_a_stateful_run_finds_no_server_error_and_no_response_off_its_schema(fuzzed_app: tuple[Any, str]) -> None:
+    """Sequences of calls that follow the schema's links (create an entry, then read,
+    revise and list its history) with generated data; every response must be below
+    500 and, where the schema describes it, conform to it."""
+    from hypothesis.stateful import run_state_machine_as_test
+    from schemathesis.checks import not_a_server_error
+    from schemathesis.specs.openapi.checks import response_schema_conformance
+
+    app, token = fuzzed_app
+    schema = schemathesis.openapi.from_asgi("/api/openapi.json", app)
+    machine = schema.as_state_machine()
+    seen: list[tuple[str, int]] = []
+
+    class Run(machine):  # type: ignore[misc,valid-type]
+        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+            return {"headers": {"Authorization": f"Bearer {token}"}}
+
+        def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
+            seen.append((f"{case.method} {case.path}", response.status_code))
+            case.validate_response(response, checks=[not_a_server_error, response_schema_conformance])
+
+    run_state_machine_as_test(
+        Run,
+        settings=settings(
+            max_examples=25,
+            stateful_step_count=6,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            database=None,
+        ),
+    )
+    paths = {path for path, _ in seen}
+    assert "POST /api/v1/entries" in paths
+    assert paths & {"GET /api/v1/entries/{ref}", "PUT /api/v1/entries/{ref}", "GET /api/v1/entries/{ref}/history"}

@@ -84,7 +84,21 @@ def list_entries(
     return {"items": [entry_json(e) for e in items], "total": total, "limit": limit, "offset": offset}
 
 
-@router.post("/entries", response_model=RecordedOut, status_code=201)
+# OpenAPI links: what a client (or a stateful test) can do next with a recorded ref.
+_REF_LINKS = {
+    "GetEntry": {"operationId": "get_entry_api_v1_entries__ref__get", "parameters": {"ref": "$response.body#/ref"}},
+    "GetHistory": {
+        "operationId": "entry_history_api_v1_entries__ref__history_get",
+        "parameters": {"ref": "$response.body#/ref"},
+    },
+    "ReviseEntry": {
+        "operationId": "revise_entry_api_v1_entries__ref__put",
+        "parameters": {"ref": "$response.body#/ref"},
+    },
+}
+
+
+@router.post("/entries", response_model=RecordedOut, status_code=201, responses={201: {"links": _REF_LINKS}})
 def create_entry(
     db: Db, user: Officer, body: EntryIn, response: Response, within_quota: WithinQuota = False
 ) -> dict[str, str]:
@@ -98,7 +112,7 @@ def create_entry(
     return {"ref": entry.ref, "outcome": _record(db, entry, user.username, within_quota)}
 
 
-@router.put("/entries/{ref}", response_model=RecordedOut)
+@router.put("/entries/{ref}", response_model=RecordedOut, responses={200: {"links": _REF_LINKS}})
 def revise_entry(db: Db, user: Officer, ref: str, body: EntryIn, within_quota: WithinQuota = False) -> dict[str, str]:
     """Record a new revision of an entry (nothing is overwritten; history keeps every revision)."""
     if body.ref not in (None, "", ref):
