@@ -152,6 +152,8 @@ def load(database_url: str, years: int, per_year: int, seed: int = 1, batch: int
         with transaction(engine, write=True) as session:
             repo.add_entries(session, chunk, at=now, by="bench")
         count += len(chunk)
+    with transaction(engine, write=True) as session:
+        repo.refresh_statistics(session)  # as `csbm ledger import` does after a bulk load
     engine.dispose()
     return count
 

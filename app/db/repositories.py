@@ -13,7 +13,7 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, select, update
+from sqlalchemy import ColumnElement, and_, exists, func, select, text, update
 from sqlalchemy.orm import Session, aliased
 
 from app.db.chain_writer import LedgerWriter, chain_declaration, lock_writers
@@ -176,6 +176,13 @@ def history(session: Session, ref: str) -> list[StoredRevision]:
     return [
         StoredRevision(to_entry(row), row.revision, row.recorded_at, row.recorded_by) for row in session.execute(query)
     ]
+
+
+def refresh_statistics(session: Session) -> None:
+    """After a bulk load, PostgreSQL's planner needs fresh statistics (autovacuum gets
+    there only later); without them a period query may scan instead of using an index."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("ANALYZE ledger_entries, entry_revisions"))
 
 
 def add_entries(session: Session, entries: Sequence[LedgerEntry], *, at: dt.datetime, by: str) -> None:

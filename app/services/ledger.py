@@ -77,6 +77,9 @@ class QuotaRefused(Exception):
         super().__init__("; ".join(f.message for f in result.over_limit))
 
 
+BULK_ROWS = 10_000  # an import this large refreshes the planner's statistics
+
+
 def import_ledger(session: Session, path: Path, context: EntryContext, *, at: dt.datetime, by: str) -> ImportSummary:
     """All-or-nothing, streamed: batches are written as the file is read, inside the caller's
     transaction; a bad row anywhere raises LedgerFileError and the transaction rolls back."""
@@ -84,6 +87,8 @@ def import_ledger(session: Session, path: Path, context: EntryContext, *, at: dt
     summary = ImportSummary(created=0, revised=0, unchanged=0)
     for batch in parse_batches(path, context):
         summary = summary + import_entries(session, batch, at=at, by=by, writer=writer)
+    if summary.created + summary.revised >= BULK_ROWS:
+        repo.refresh_statistics(session)
     audit(
         session,
         by=by,
