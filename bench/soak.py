@@ -177,7 +177,9 @@ def main() -> None:
     log = (work / "scheduler.log").open("w")
     scheduler = subprocess.Popen([CSBM, "scheduler", "run"], env=env, stdout=subprocess.DEVNULL, stderr=log)
     seconds = args.minutes * 60
-    warmup = min(30.0, seconds / 5)
+    # Long enough for every worker to have served every kind of request (its caches and
+    # parsed agreements then in memory): growth is measured from there.
+    warmup = min(max(60.0, seconds / 10), seconds / 2)
     try:
         with server(url, 2) as base:
             server_pid = _server_pid(base)

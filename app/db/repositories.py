@@ -105,11 +105,15 @@ def lock_agreement(session: Session, agreement_id: str) -> None:
 
 
 def _latest_by(as_of: dt.datetime | None) -> ColumnElement[bool]:
+    # A correlated scalar subquery, not NOT EXISTS: PostgreSQL turns NOT EXISTS into
+    # an anti-join that hashes every revision ever recorded, so a year's query grew
+    # with thirty years of history. This form is answered per row from the
+    # (entry_id, revision) index on both databases.
     later = aliased(EntryRevision)
-    condition = and_(later.entry_id == EntryRevision.entry_id, later.revision > EntryRevision.revision)
+    latest = select(func.max(later.revision)).where(later.entry_id == EntryRevision.entry_id)
     if as_of is not None:
-        condition = and_(condition, later.recorded_at <= as_of)
-    return ~exists().where(condition)
+        latest = latest.where(later.recorded_at <= as_of)
+    return EntryRevision.revision == latest.correlate(EntryRevision).scalar_subquery()
 
 
 def _visible(query: Any, as_of: dt.datetime | None) -> Any:
@@ -126,6 +130,20 @@ def _with_ref() -> Any:
     return select(*_READ_COLUMNS, LedgerEntryRow.ref).join(LedgerEntryRow, LedgerEntryRow.id == EntryRevision.entry_id)
 
 
+def _with_ref_per_row() -> Any:
+    """_with_ref for period queries: the ref comes from a per-row primary-key lookup rather
+    than a join, for the same reason as in _latest_by (PostgreSQL would hash the whole
+    identity table). Queries that filter on the ref use _with_ref."""
+    ref = (
+        select(LedgerEntryRow.ref)
+        .where(LedgerEntryRow.id == EntryRevision.entry_id)
+        .correlate(EntryRevision)
+        .scalar_subquery()
+        .label("ref")
+    )
+    return select(*_READ_COLUMNS, ref)
+
+
 _READ_COLUMNS = [c for c in EntryRevision.__table__.columns if c.name not in ("seq", "chain_hash")]
 
 
@@ -140,7 +158,7 @@ def entries_between(
 ) -> list[LedgerEntry]:
     """The entries (as of ``as_of``) whose start falls in [start, end], optionally
     only those in which one of ``states`` receives or inspects."""
-    query = _with_ref().where(EntryRevision.start_on >= start, EntryRevision.start_on <= end)
+    query = _with_ref_per_row().where(EntryRevision.start_on >= start, EntryRevision.start_on <= end)
     if agreement is not None:
         query = query.where(EntryRevision.agreement == agreement)
     if states is not None:
@@ -165,7 +183,7 @@ def current_revisions(session: Session, refs: Iterable[str]) -> dict[str, tuple[
     for i in range(0, len(wanted), CHUNK):
         ids += session.scalars(select(LedgerEntryRow.id).where(LedgerEntryRow.ref.in_(wanted[i : i + CHUNK])))
     for i in range(0, len(ids), CHUNK):
-        query = _visible(_with_ref().where(EntryRevision.entry_id.in_(ids[i : i + CHUNK])), None)
+        query = _visible(_with_ref_per_row().where(EntryRevision.entry_id.in_(ids[i : i + CHUNK])), None)
         for row in session.execute(query):
             found[row.ref] = (row.entry_id, row.revision, to_entry(row))
     return found
