@@ -117,10 +117,13 @@ class Load:
         if response.status_code >= 400:
             self.errors.append(f"{response.request.method} {response.request.url.path}: {response.status_code}")
 
-    async def run(self, seconds: float, concurrency: int) -> None:
+    async def run(self, seconds: float, concurrency: int, *, keep_alive: bool = True) -> None:
         deadline = time.monotonic() + seconds
         headers = {"Authorization": f"Bearer {self.token}"}
-        async with httpx.AsyncClient(base_url=self.base, headers=headers, timeout=120) as client:
+        # Without keep-alive every request is a new connection, which the kernel hands to
+        # either worker: the warm-up then reaches both, not only the first to accept.
+        limits = httpx.Limits(max_keepalive_connections=None if keep_alive else 0)
+        async with httpx.AsyncClient(base_url=self.base, headers=headers, timeout=120, limits=limits) as client:
 
             async def worker() -> None:
                 while time.monotonic() < deadline:
@@ -184,7 +187,7 @@ def main() -> None:
         with server(url, 2) as base:
             server_pid = _server_pid(base)
             load = Load(base, token, args.seed)
-            asyncio.run(load.run(warmup, args.concurrency))
+            asyncio.run(load.run(warmup, args.concurrency, keep_alive=False))
             rss_start = {pid: rss_kb(pid) for pid in app_processes(server_pid)}
             load.latencies.clear()
             asyncio.run(load.run(seconds - warmup, args.concurrency))
