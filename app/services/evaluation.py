@@ -93,6 +93,12 @@ def findings_of(evaluations: Iterable[AgreementEvaluation], state: str | None = 
     return sorted(found, key=Finding.sort_key)
 
 
+def _version(key: tuple[object, ...]) -> int:
+    version = key[0]
+    assert isinstance(version, int)
+    return version
+
+
 class QuotaCache:
     """Quota status per process, valid while the database's ledger version is unchanged.
 
@@ -133,11 +139,13 @@ class QuotaCache:
             start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
             rows = quota_rows(evaluate_range(session, agreements, start=start, end=end, agreement=agreement), state)
             with self._lock:
+                # The version only grows: answers for older versions can never be asked
+                # for again, so they go at once (else every write left one behind, and a
+                # busy ledger filled the cache with dead answers).
+                for stale in [k for k in self._entries if _version(k) < _version(key)]:
+                    self._forget(stale)
                 if len(self._entries) >= self._size:
-                    oldest = next(iter(self._entries))
-                    self._entries.pop(oldest)
-                    self._json.pop(oldest, None)
-                    self._computing.pop(oldest, None)
+                    self._forget(next(iter(self._entries)))
                 self._entries[key] = rows
         return rows
 
@@ -145,6 +153,11 @@ class QuotaCache:
         """The answer cached for this ledger version, if any."""
         with self._lock:
             return self._json.get((version, year, agreement, state))
+
+    def _forget(self, key: tuple[object, ...]) -> None:
+        self._entries.pop(key, None)
+        self._json.pop(key, None)
+        self._computing.pop(key, None)
 
     def cached_json(self, session: Session, *, year: int, agreement: str | None, state: str | None) -> bytes | None:
         """The answer if it is cached for the current version; loading agreements bumps
@@ -172,5 +185,6 @@ class QuotaCache:
         rows = self.rows(session, agreements, year=year, agreement=agreement, state=state)
         encoded = json.dumps([r.as_json() for r in rows], ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         with self._lock:
-            self._json[key] = encoded
+            if key in self._entries:  # not already dropped for a newer version
+                self._json[key] = encoded
         return encoded

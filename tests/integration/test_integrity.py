@@ -153,3 +153,30 @@ def test_the_migration_chains_revisions_recorded_before_it(database_url: str) ->
     finally:
         engine.dispose()
     assert verify(database_url)["ok"] is True
+
+
+def test_the_quota_cache_keeps_answers_for_the_current_ledger_version_only(demo: str) -> None:
+    """A write bumps the version; answers for older versions can never be asked for again."""
+    import datetime as dt
+
+    from app.db.session import transaction
+    from app.domain.ledger import Declaration
+    from app.services import catalog
+    from app.services.evaluation import QuotaCache
+    from app.services.ledger import declare
+
+    cache = QuotaCache()
+    engine = make_engine(demo)
+    try:
+        for value in (171, 172, 173):
+            with transaction(engine) as session:
+                cache.json(session, catalog.agreements_as_of(session), year=2025, agreement=None, state="BY")
+            with transaction(engine, write=True) as session:
+                declaration = Declaration(state="BY", year=2026, name="units", value=value, source="test")
+                declare(session, declaration, at=dt.datetime.now(dt.UTC), by="test")
+        with transaction(engine) as session:
+            cache.json(session, catalog.agreements_as_of(session), year=2025, agreement=None, state="BY")
+        assert len(cache._entries) == 1
+        assert len(cache._json) == 1
+    finally:
+        engine.dispose()
