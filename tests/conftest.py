@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from urllib.parse import quote
@@ -46,8 +47,22 @@ def _pg_schema_url(schema: str) -> str:
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """An empty, migrated database of each kind."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'csbm.sqlite3'}"
+    with _migrated_database(request.param, tmp_path / "csbm.sqlite3") as url:
+        yield url
+
+
+@pytest.fixture
+def other_database_url(database_url: str, tmp_path: Path) -> Iterator[str]:
+    """A second empty, migrated database of the same kind as database_url."""
+    backend = "sqlite" if database_url.startswith("sqlite") else "postgresql"
+    with _migrated_database(backend, tmp_path / "other.sqlite3") as url:
+        yield url
+
+
+@contextmanager
+def _migrated_database(backend: str, sqlite_file: Path) -> Iterator[str]:
+    if backend == "sqlite":
+        url = f"sqlite:///{sqlite_file}"
         engine = make_engine(url)
         upgrade(engine)
         engine.dispose()
@@ -75,6 +90,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
     built = make_engine(database_url)
+    yield built
+    built.dispose()
+
+
+@pytest.fixture
+def other_engine(other_database_url: str) -> Iterator[Engine]:
+    built = make_engine(other_database_url)
     yield built
     built.dispose()
 

@@ -23,9 +23,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.db.models import DeclarationRevision, EntryRevision, LedgerEntryRow, LedgerState
-from app.domain.chain import ABSENT, ENTRY_FIELDS, GENESIS, ChainHead, canonical_text, link
+from app.domain.chain import ABSENT, ENTRY_FIELDS, GENESIS, ChainHead, canonical_text, entry_texts, link
 from app.domain.ledger import LedgerEntry
-from app.domain.moments import Moment, format_moment
 
 # entry_revisions columns in the order rows are written: the chained fields
 # (app/domain/chain.py) without seq and ref, which come from elsewhere.
@@ -61,18 +60,14 @@ class _Driver:
         self.dialect = connection.dialect
         self.postgres = self.dialect.name == "postgresql"
         self.raw: Any = connection.connection.driver_connection
-        self._processors: dict[str, Callable[[Any], Any] | None] = {}
 
     def stored(self, table: Table, column: str) -> Callable[[Any], Any]:
-        """How the driver wants a value of this column (SQLite keeps dates as text)."""
-        key = f"{table.name}.{column}"
-        if key not in self._processors:
-            impl = table.c[column].type.dialect_impl(self.dialect)
-            self._processors[key] = impl.bind_processor(self.dialect)
-        processor = self._processors[key]
+        """How the driver wants a value of this column (SQLite keeps datetimes as text)."""
+        processor = table.c[column].type.dialect_impl(self.dialect).bind_processor(self.dialect)
         return processor if processor is not None else _same
 
-    def insert(self, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+    def insert(self, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]] | list[str]) -> None:
+        """Rows as tuples on SQLite; as lines of COPY text on PostgreSQL."""
         if not rows:
             return
         try:
@@ -82,12 +77,11 @@ class _Driver:
             # callers handle a constraint violation the same way on every path.
             raise IntegrityError(f"INSERT INTO {table.name}", None, exc) from exc
 
-    def _insert(self, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+    def _insert(self, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]] | list[str]) -> None:
         names = ", ".join(columns)
         if self.postgres:
             with self.raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+                copy.write("".join(cast(list[str], rows)))
         else:
             cursor = self.raw.cursor()
             try:
@@ -98,8 +92,11 @@ class _Driver:
     def new_ids(self, session: Session, table: Table, count: int) -> list[int]:
         """Ids for rows about to be inserted, so their children can be written in the same batch."""
         if self.postgres:
-            query = text(f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) FROM generate_series(1, :n)")
-            return sorted(int(v) for v in session.execute(query, {"n": count}).scalars())
+            # One row holding every id: 5,000 result rows per batch cost more than the ids.
+            query = text(
+                f"SELECT array_agg(nextval(pg_get_serial_sequence('{table.name}', 'id'))) FROM generate_series(1, :n)"
+            )
+            return sorted(int(v) for v in session.execute(query, {"n": count}).scalar_one())
         # The write lock is held, so nobody else can take ids past the current maximum.
         first = int(session.execute(text(f"SELECT coalesce(max(id), 0) FROM {table.name}")).scalar_one()) + 1
         return list(range(first, first + count))
@@ -109,8 +106,29 @@ def _same(value: Any) -> Any:
     return value
 
 
+# COPY's text format: a value is escaped where it holds a backslash or a line or
+# field separator, and NULL is \N. Only the free-text columns can hold those; the
+# rest are codes, numbers and ISO texts.
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_FREE_TEXT = tuple(_REVISION_COLUMNS.index(c) for c in ("recorded_by", "location", "object", "notes"))
+_NULLABLE = tuple(_REVISION_COLUMNS.index(c) for c in ("replied_iso", "team_size"))
+_INTEGERS = tuple(_REVISION_COLUMNS.index(c) for c in ("entry_id", "revision", "team_size", "seq"))
+_RECORDED_AT = _REVISION_COLUMNS.index("recorded_at")
+
+
+def _copy_value(value: str) -> str:
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        return value.translate(_COPY_ESCAPES)
+    return value
+
+
 class LedgerWriter:
-    """New entries and new revisions of existing ones, each chained onto the ledger's head."""
+    """New entries and new revisions of existing ones, each chained onto the ledger's head.
+
+    A revision is built once, as the texts its hash covers (``entry_texts`` for
+    its content); what is written, a line of COPY text or a tuple for SQLite, is
+    derived from those texts, so stored values and hashed ones cannot drift apart.
+    """
 
     def __init__(self, session: Session, *, at: dt.datetime, by: str) -> None:
         self.session = session
@@ -118,99 +136,65 @@ class LedgerWriter:
         self.head = ChainHead(int(state.entry_seq), state.entry_head)
         self.driver = _Driver(session)
         self.by = by
-        revisions = _table(EntryRevision)
         self.at_text = canonical_text(at)
-        self.at_stored = self.driver.stored(revisions, "recorded_at")(at)
+        self.at_stored = self.driver.stored(_table(EntryRevision), "recorded_at")(at)
         self.at_entry = self.driver.stored(_table(LedgerEntryRow), "created_at")(at)
-        self._date = self.driver.stored(revisions, "start_on")
-        self._dates: dict[dt.date, tuple[str, Any]] = {}
-        self._moments: dict[Moment, str] = {}
 
     def add(self, new: Sequence[LedgerEntry], revised: Sequence[tuple[int, int, LedgerEntry]]) -> None:
-        """Store the new entries (revision 1) and the revisions, then advance the head."""
-        ids = self.driver.new_ids(self.session, _table(LedgerEntryRow), len(new)) if new else []
-        self.driver.insert(
-            _table(LedgerEntryRow),
-            ("id", "ref", "created_at"),
-            [(id_, e.ref, self.at_entry) for id_, e in zip(ids, new, strict=True)],
+        """Store the new entries (revision 1) and the revisions ``(entry id, number, entry)``."""
+        self.add_texts(
+            [(e.ref, entry_texts(e)) for e in new],
+            [(entry_id, number, e.ref, entry_texts(e)) for entry_id, number, e in revised],
         )
-        rows = [self._row(id_, 1, e) for id_, e in zip(ids, new, strict=True)]
-        rows += [self._row(entry_id, number, e) for entry_id, number, e in revised]
+
+    def add_texts(
+        self, new: Sequence[tuple[str, Sequence[str]]], revised: Sequence[tuple[int, int, str, Sequence[str]]]
+    ) -> None:
+        """add() for entries given as ``(ref, entry_texts)``, as an import's parser hands them over."""
+        ids = self.driver.new_ids(self.session, _table(LedgerEntryRow), len(new)) if new else []
+        revisions = [self._chain(id_, 1, ref, content) for id_, (ref, content) in zip(ids, new, strict=True)]
+        revisions += [self._chain(*revision) for revision in revised]
+        if self.driver.postgres:
+            identities: list[Any] = [f"{id_}\t{ref}\t{self.at_text}\n" for id_, (ref, _) in zip(ids, new, strict=True)]
+            rows: list[Any] = [_copy_line(texts) for texts in revisions]
+        else:
+            identities = [(id_, ref, self.at_entry) for id_, (ref, _) in zip(ids, new, strict=True)]
+            rows = [self._sqlite_row(texts) for texts in revisions]
+        self.driver.insert(_table(LedgerEntryRow), ("id", "ref", "created_at"), identities)
         self.driver.insert(_table(EntryRevision), _REVISION_COLUMNS, rows)
         self.session.execute(
             update(_STATE).where(_STATE.c.id == 1).values(entry_seq=self.head.seq, entry_head=self.head.hash)
         )
 
-    def _moment(self, moment: Moment) -> str:
-        found = self._moments.get(moment)
-        if found is None:
-            found = self._moments[moment] = format_moment(moment)
-        return found
+    def _chain(self, entry_id: int, number: int, ref: str, content: Sequence[str]) -> list[str]:
+        """The revision's texts in _REVISION_COLUMNS order, chained onto the head."""
+        seq = str(self.head.seq + 1)
+        number_text = str(number)
+        # The chain's order (ENTRY_FIELDS): seq, ref, revision, recorded_at/by, content.
+        chained = link(self.head.hash, [seq, ref, number_text, self.at_text, self.by, *content])
+        self.head = ChainHead(self.head.seq + 1, chained)
+        return [str(entry_id), number_text, self.at_text, self.by, *content, seq, chained]
 
-    def _day(self, moment: Moment) -> tuple[str, Any]:
-        day = moment.date() if isinstance(moment, dt.datetime) else moment
-        found = self._dates.get(day)
-        if found is None:
-            found = self._dates[day] = (day.isoformat(), self._date(day))
-        return found
+    def _sqlite_row(self, texts: list[str]) -> tuple[Any, ...]:
+        row: list[Any] = list(texts)
+        for i in _NULLABLE:
+            if row[i] == ABSENT:
+                row[i] = None
+        for i in _INTEGERS:
+            if row[i] is not None:
+                row[i] = int(row[i])
+        row[_RECORDED_AT] = self.at_stored
+        return tuple(row)
 
-    def _row(self, entry_id: int, number: int, e: LedgerEntry) -> tuple[Any, ...]:
-        seq = self.head.seq + 1
-        requested = self._moment(e.requested_at)
-        replied = self._moment(e.replied_at) if e.replied_at is not None else None
-        start, end = self._moment(e.start), self._moment(e.end)
-        (start_text, start_on), (end_text, end_on) = self._day(e.start), self._day(e.end)
-        activity, status = e.activity.value, e.status.value
-        team = str(e.team_size) if e.team_size is not None else ABSENT
-        chained = link(
-            self.head.hash,
-            (
-                str(seq),
-                e.ref,
-                str(number),
-                self.at_text,
-                self.by,
-                e.agreement,
-                activity,
-                e.inspecting_state,
-                e.receiving_state,
-                requested,
-                replied if replied is not None else ABSENT,
-                start,
-                end,
-                start_text,
-                end_text,
-                status,
-                team,
-                e.location,
-                e.object,
-                e.notes,
-            ),
-        )
-        self.head = ChainHead(seq, chained)
-        return (
-            entry_id,
-            number,
-            self.at_stored,
-            self.by,
-            e.agreement,
-            activity,
-            e.inspecting_state,
-            e.receiving_state,
-            requested,
-            replied,
-            start,
-            end,
-            start_on,
-            end_on,
-            status,
-            e.team_size,
-            e.location,
-            e.object,
-            e.notes,
-            seq,
-            chained,
-        )
+
+def _copy_line(texts: list[str]) -> str:
+    line = list(texts)
+    for i in _NULLABLE:
+        if line[i] == ABSENT:
+            line[i] = "\\N"
+    for i in _FREE_TEXT:
+        line[i] = _copy_value(line[i])
+    return "\t".join(line) + "\n"
 
 
 def chain_declaration(session: Session, revision: DeclarationRevision, *, state: str, year: int, name: str) -> None:

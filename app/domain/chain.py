@@ -19,6 +19,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from app.domain.ledger import LedgerEntry
+from app.domain.moments import day_of, format_moment
+
 CHAIN_FORMAT = "csbm-chain-1"
 GENESIS = "0" * 64
 ABSENT = "\x00"
@@ -61,6 +64,37 @@ DECLARATION_FIELDS: tuple[str, ...] = (
 )
 
 
+# What an entry itself says (not who recorded it, when, or where in the chain).
+ENTRY_CONTENT: tuple[str, ...] = ENTRY_FIELDS[5:]
+
+
+def entry_texts(entry: LedgerEntry) -> tuple[str, ...]:
+    """The entry's content as chain texts, in ENTRY_CONTENT order.
+
+    They are what is stored, so two entries store the same content exactly
+    when their texts are equal: an import compares them to decide whether a
+    row is a new revision.
+    """
+    replied = entry.replied_at
+    return (
+        entry.agreement,
+        entry.activity.value,
+        entry.inspecting_state,
+        entry.receiving_state,
+        format_moment(entry.requested_at),
+        format_moment(replied) if replied is not None else ABSENT,
+        format_moment(entry.start),
+        format_moment(entry.end),
+        day_of(entry.start).isoformat(),
+        day_of(entry.end).isoformat(),
+        entry.status.value,
+        str(entry.team_size) if entry.team_size is not None else ABSENT,
+        entry.location,
+        entry.object,
+        entry.notes,
+    )
+
+
 def canonical_text(value: object) -> str:
     """A stored value as chain text, the same whichever database it was read from."""
     if value is None:
@@ -76,7 +110,10 @@ def canonical_text(value: object) -> str:
 
 def payload(previous: str, texts: Sequence[str]) -> str:
     """What is hashed: distinct (previous, texts) always give distinct payloads."""
-    return _SEPARATOR.join([previous, ",".join(map(str, map(len, texts))), *texts])
+    if not texts:
+        return f"{previous}{_SEPARATOR}"
+    # One f-string, not a join over a new list: it runs for every revision an import writes.
+    return f"{previous}{_SEPARATOR}{','.join([str(len(t)) for t in texts])}{_SEPARATOR}{_SEPARATOR.join(texts)}"
 
 
 def link(previous: str, texts: Sequence[str]) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 from app.db import repositories as repo
 from app.db.chain_writer import LedgerWriter, lock_writers
 from app.domain.agreement import Agreement, RuleKind
+from app.domain.chain import entry_texts
 from app.domain.engine import entry_window, evaluate
 from app.domain.findings import Finding
 from app.domain.groups import group_key
@@ -21,7 +23,8 @@ from app.domain.quota import QuotaRow
 from app.domain.report import entry_json
 from app.services.accounts import audit
 from app.services.evaluation import declarations_for, evaluate_range, findings_of
-from app.services.ledger_csv import EntryContext, parse_batches, write_ledger
+from app.services.ledger_csv import Contents, EntryContext, content_batches, write_ledger
+from app.services.prefetch import fork_available, from_child, read_ahead
 
 
 class Outcome(StrEnum):
@@ -80,13 +83,26 @@ class QuotaRefused(Exception):
 BULK_ROWS = 10_000  # an import this large refreshes the planner's statistics
 
 
-def import_ledger(session: Session, path: Path, context: EntryContext, *, at: dt.datetime, by: str) -> ImportSummary:
+# From this size on an import parses in a child process (where fork exists):
+# parsing and writing then run on two cores instead of taking turns for the GIL.
+PARALLEL_FROM_BYTES = 1_000_000
+
+
+def import_ledger(
+    session: Session,
+    path: Path,
+    context: EntryContext,
+    *,
+    at: dt.datetime,
+    by: str,
+    parallel_from_bytes: int = PARALLEL_FROM_BYTES,
+) -> ImportSummary:
     """All-or-nothing, streamed: batches are written as the file is read, inside the caller's
     transaction; a bad row anywhere raises LedgerFileError and the transaction rolls back."""
     writer = LedgerWriter(session, at=at, by=by)
     summary = ImportSummary(created=0, revised=0, unchanged=0)
-    for batch in parse_batches(path, context):
-        summary = summary + import_entries(session, batch, at=at, by=by, writer=writer)
+    for batch in _parsed(path, context, parallel_from_bytes):
+        summary = summary + _store(session, batch, lambda: writer)
     if summary.created + summary.revised >= BULK_ROWS:
         repo.refresh_statistics(session)
     audit(
@@ -100,18 +116,32 @@ def import_ledger(session: Session, path: Path, context: EntryContext, *, at: dt
     return summary
 
 
-def import_entries(
-    session: Session, entries: list[LedgerEntry], *, at: dt.datetime, by: str, writer: LedgerWriter | None = None
-) -> ImportSummary:
+def _parsed(path: Path, context: EntryContext, from_bytes: int) -> Iterator[Contents]:
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = 0  # the reader reports why the file cannot be read
+    if size >= from_bytes and fork_available():
+        return from_child(lambda: content_batches(path, context))
+    return read_ahead(content_batches(path, context))
+
+
+def import_entries(session: Session, entries: list[LedgerEntry], *, at: dt.datetime, by: str) -> ImportSummary:
     """Store entries: new refs as new entries, changed ones as new revisions, the rest untouched."""
-    current = repo.current_revisions(session, (e.ref for e in entries))
-    new = [e for e in entries if e.ref not in current]
+    return _store(session, [(e.ref, entry_texts(e)) for e in entries], lambda: LedgerWriter(session, at=at, by=by))
+
+
+def _store(session: Session, batch: Contents, writer: Callable[[], LedgerWriter]) -> ImportSummary:
+    current = repo.current_revisions(session, (ref for ref, _ in batch))
+    new = [(ref, texts) for ref, texts in batch if ref not in current]
     changed = [
-        (current[e.ref][0], current[e.ref][1] + 1, e) for e in entries if e.ref in current and current[e.ref][2] != e
+        (found[0], found[1] + 1, ref, texts)
+        for ref, texts in batch
+        if (found := current.get(ref)) is not None and entry_texts(found[2]) != texts
     ]
-    if new or changed:
-        (writer or LedgerWriter(session, at=at, by=by)).add(new, changed)
-    return ImportSummary(created=len(new), revised=len(changed), unchanged=len(entries) - len(new) - len(changed))
+    if new or changed:  # the writer takes the writers' lock and bumps the ledger version
+        writer().add_texts(new, changed)
+    return ImportSummary(created=len(new), revised=len(changed), unchanged=len(batch) - len(new) - len(changed))
 
 
 def record_entry(

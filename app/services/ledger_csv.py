@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TextIO
 
 from app.domain.agreement import Activity, Agreement
+from app.domain.chain import entry_texts
 from app.domain.errors import DomainError
 from app.domain.ledger import LEDGER_COLUMNS, LedgerEntry, Status
 from app.domain.moments import Moment, parse_moment
@@ -38,6 +39,10 @@ class LedgerFileError(ValueError):
     def __init__(self, messages: list[str]) -> None:
         self.messages = messages
         super().__init__("\n".join(messages))
+
+    def __reduce__(self) -> tuple[type[LedgerFileError], tuple[list[str]]]:
+        # An import parses in a child process, which hands this error back pickled.
+        return (LedgerFileError, (self.messages,))
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,6 +283,16 @@ def parse_batches(path: Path, context: EntryContext, size: int = 5_000) -> Itera
         raise LedgerFileError(messages)
     if batch:
         yield batch
+
+
+Contents = list[tuple[str, tuple[str, ...]]]
+
+
+def content_batches(path: Path, context: EntryContext, size: int = 5_000) -> Iterator[Contents]:
+    """parse_batches as ``(ref, entry_texts)`` pairs: what the writer stores, in a form
+    that crosses from a parsing process to the writing one cheaply."""
+    for batch in parse_batches(path, context, size):
+        yield [(entry.ref, entry_texts(entry)) for entry in batch]
 
 
 def parse_ledger(path: Path, context: EntryContext) -> list[LedgerEntry]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 from typing import Any
@@ -139,7 +140,8 @@ def test_a_filed_report_is_tied_to_the_history_it_came_from(demo: str, tmp_path:
     # Rewriting the whole chain after the report (a forger who recomputes every hash)
     # still cannot make the report's head reappear.
     head = manifest["chain_heads"]["ledger"]["seq"]
-    tamper(demo, f"UPDATE entry_revisions SET chain_hash = 'f' || substr(chain_hash, 2) WHERE seq = {head}")
+    flipped = "CASE WHEN substr(chain_hash, 1, 1) = 'f' THEN '0' ELSE 'f' END"  # a real change, whatever the hash
+    tamper(demo, f"UPDATE entry_revisions SET chain_hash = {flipped} || substr(chain_hash, 2) WHERE seq = {head}")
     breaks = verify(demo, "--reports", str(reports), expect=1)["breaks"]
     assert any(b["kind"] == "report" for b in breaks)
 
@@ -180,3 +182,21 @@ def test_the_quota_cache_keeps_answers_for_the_current_ledger_version_only(demo:
         assert len(cache._json) == 1
     finally:
         engine.dispose()
+
+
+def test_free_text_holding_copy_separators_is_stored_and_chained_as_given(database_url: str, tmp_path: Path) -> None:
+    # PostgreSQL imports go through COPY's text format, where a tab, a line break, a
+    # backslash or the text \N would otherwise split a field or turn into NULL.
+    csbm(database_url, "agreements", "load")
+    awkward = {"notes": "tab\there\nnew line \\N back\\slash", "location": "carriage\rreturn", "object": "\\"}
+    path = tmp_path / "awkward.csv"
+    with path.open("w", encoding="utf-8", newline="") as stream:
+        writer = csv.DictWriter(stream, fieldnames=CSV_HEADER.split(","))
+        writer.writeheader()
+        writer.writerow(dict(csv.DictReader([CSV_HEADER, csv_row("AWK-1")]).__next__(), **awkward))
+    csbm(database_url, "ledger", "import", str(path), "--user", "o\\brien\tx")
+    stored = csbm(database_url, "ledger", "history", "AWK-1", "--json")
+    assert {k: stored[0][k] for k in awkward} == awkward
+    assert stored[0]["recorded_by"] == "o\\brien\tx"
+    assert scalar(database_url, "SELECT count(*) FROM entry_revisions WHERE replied_iso IS NULL") == 1
+    assert verify(database_url)["ok"] is True

@@ -1,0 +1,159 @@
+"""Producing ahead of the consumer: in a second thread, or in a forked process.
+
+An import alternates between Python work (parsing and checking a batch of
+rows, chaining and formatting it) and waiting for the database (PostgreSQL
+maintaining its indexes during COPY, SQLite stepping through executemany).
+A reader thread overlaps parsing with those waits only (the GIL lets one
+thread run Python at a time); a child process parses on the other core.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import multiprocessing
+import os
+import queue
+import signal
+import sys
+import threading
+import traceback
+from collections.abc import Callable, Iterator
+from multiprocessing.connection import Connection
+from typing import TypeVar
+
+T = TypeVar("T")
+
+_DONE = object()
+
+
+class _Failed:
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+def read_ahead(items: Iterator[T], depth: int = 2) -> Iterator[T]:
+    """``items`` as they are produced by a reader thread, at most ``depth`` ahead.
+
+    The reader's exception is raised here, where the item it failed to produce
+    would have been; when the consumer stops early the reader stops too.
+    """
+    handoff: queue.Queue[object] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def offer(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                handoff.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        try:
+            for item in items:
+                if not offer(item):
+                    return
+        except BaseException as exc:  # handed over to the consumer, which raises it
+            offer(_Failed(exc))
+            return
+        offer(_DONE)
+
+    reader = threading.Thread(target=read, name="csbm-read-ahead", daemon=True)
+    reader.start()
+    try:
+        while True:
+            item = handoff.get()
+            if item is _DONE:
+                return
+            if isinstance(item, _Failed):
+                raise item.error
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        reader.join()
+
+
+def fork_available() -> bool:
+    # Linux only: the child must die with its parent (PR_SET_PDEATHSIG, below).
+    return sys.platform == "linux" and "fork" in multiprocessing.get_all_start_methods()
+
+
+def from_child(produce: Callable[[], Iterator[T]]) -> Iterator[T]:
+    """The items of ``produce()``, computed in a forked child process.
+
+    For CPU-bound producers: the child runs on the other core instead of taking
+    turns with the consumer for the GIL. The child starts from a copy of this
+    process (nothing is re-imported or pickled going in; items are pickled
+    coming back) and touches nothing it inherited but ``produce``; it leaves
+    through ``os._exit``, so inherited database connections are never closed
+    from there. Its exception is raised here; a child that dies is an error.
+
+    The child inherits this process's database connection, socket and all, so
+    it must never outlive it: a child left running after its parent was killed
+    would keep the socket open, and with it the parent's unfinished transaction
+    and its locks. The kernel kills it the moment its parent dies.
+    """
+    context = multiprocessing.get_context("fork")
+    receiving, sending = context.Pipe(duplex=False)
+    child = context.Process(
+        target=_produce_into, args=(produce, sending, receiving, os.getpid()), name="csbm-parser", daemon=True
+    )
+    child.start()
+    sending.close()
+    finished = False
+    try:
+        while True:
+            try:
+                kind, value = receiving.recv()
+            except EOFError:
+                child.join()
+                raise RuntimeError(f"the parser process ended without a result (exit code {child.exitcode})") from None
+            if kind == "item":
+                yield value
+            elif kind == "raise":
+                finished = True
+                raise value
+            else:
+                finished = True
+                return
+    finally:
+        receiving.close()
+        if not finished:
+            child.terminate()
+        child.join()
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent: int) -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+        os._exit(70)  # could not tie this process to its parent: do not run untied
+    if os.getppid() != parent:  # the parent died before the tie was made
+        os._exit(70)
+
+
+def _produce_into(
+    produce: Callable[[], Iterator[object]], sending: Connection, receiving: Connection, parent: int
+) -> None:
+    _die_with_parent(parent)
+    # The parent's end, copied by fork: closed here so that a parent that stops
+    # reading shows as a broken pipe rather than a send that never returns.
+    receiving.close()
+    # Ctrl-C reaches the whole process group; the parent decides, and ends the child.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        try:
+            for item in produce():
+                sending.send(("item", item))
+        except Exception as exc:  # handed to the parent, which raises it
+            try:
+                sending.send(("raise", exc))
+            except Exception:  # not picklable: its text still tells what happened
+                sending.send(("raise", RuntimeError("".join(traceback.format_exception(exc)))))
+            return
+        sending.send(("done", None))
+    except (BrokenPipeError, EOFError):
+        return  # the parent stopped reading: it failed, and nothing is left to do

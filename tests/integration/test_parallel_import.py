@@ -1,0 +1,92 @@
+"""An import large enough to parse in a child process stores exactly what an in-process one does."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+
+from app.db.chain_writer import chain_heads
+from app.db.session import transaction
+from app.services import catalog, ledger
+from app.services.ledger_csv import EntryContext, LedgerFileError
+from app.services.states import known_states
+from tests.builders import CSV_HEADER, csv_row
+
+AT = dt.datetime(2026, 11, 1, 9, 0, tzinfo=dt.UTC)
+
+
+def rows(count: int, **overrides: str) -> list[str]:
+    states = ["DE", "FR", "PL", "LT", "LV", "UA"]
+    return [
+        csv_row(
+            f"P-{i:05d}",
+            inspecting_state=states[i % len(states)],
+            start=f"2025-{1 + i % 12:02d}-{1 + i % 28:02d}",
+            end=f"2025-{1 + i % 12:02d}-{1 + i % 28:02d}",
+            requested_at="2024-12-01",
+            **overrides,
+        )
+        for i in range(count)
+    ]
+
+
+def write(path: Path, lines: list[str]) -> Path:
+    path.write_text("\n".join([CSV_HEADER, *lines]) + "\n", encoding="utf-8")
+    return path
+
+
+def run_import(engine: Engine, path: Path, *, parallel: bool) -> ledger.ImportSummary:
+    with transaction(engine, write=True) as session:
+        if not catalog.agreements_as_of(session):
+            catalog.load_agreements(session, None, at=AT, by="test")
+    with transaction(engine, write=True) as session:
+        context = EntryContext(agreements=catalog.agreements_as_of(session), states=known_states())
+        return ledger.import_ledger(
+            session, path, context, at=AT, by="test", parallel_from_bytes=0 if parallel else 10**12
+        )
+
+
+def stored(engine: Engine) -> tuple[str, dict[str, object], list[tuple[object, ...]]]:
+    with transaction(engine) as session:
+        out = io.StringIO()
+        ledger.export_ledger(session, out)
+        heads = {name: head.as_json() for name, head in chain_heads(session).items()}
+        hashes = session.execute(text("SELECT seq, chain_hash FROM entry_revisions ORDER BY seq")).all()
+    return out.getvalue(), heads, [tuple(row) for row in hashes]
+
+
+def test_parsing_in_a_child_process_stores_the_same_revisions_and_chain(
+    engine: Engine, other_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    children: list[int] = []
+    real = ledger.from_child
+    monkeypatch.setattr(ledger, "from_child", lambda produce: (children.append(1), real(produce))[1])
+    first = write(tmp_path / "first.csv", rows(1200))
+    second = write(tmp_path / "second.csv", rows(600, status="cancelled") + rows(1200)[600:])
+    for parallel, target in ((False, engine), (True, other_engine)):
+        assert run_import(target, first, parallel=parallel) == ledger.ImportSummary(
+            created=1200, revised=0, unchanged=0
+        )
+        assert run_import(target, second, parallel=parallel) == ledger.ImportSummary(
+            created=0, revised=600, unchanged=600
+        )
+    assert len(children) == 2  # the second database's imports did parse in a child process
+    assert stored(engine) == stored(other_engine)
+
+
+def test_a_bad_row_found_by_the_child_process_writes_nothing_and_names_every_row(
+    engine: Engine, tmp_path: Path
+) -> None:
+    lines = rows(3000)
+    lines[10] = csv_row("BAD-1", receiving_state="QQ")
+    lines[2900] = csv_row("BAD-2", status="lost")
+    with pytest.raises(LedgerFileError) as caught:
+        run_import(engine, write(tmp_path / "bad.csv", lines), parallel=True)
+    assert [m.split(": ", 1)[0].rsplit(":", 1)[1] for m in caught.value.messages] == ["12", "2902"]
+    assert "unknown state 'QQ'" in caught.value.messages[0]
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM entry_revisions")).scalar_one() == 0
