@@ -92,6 +92,19 @@ def _session(database_url: str | None, *, write: bool = False) -> Iterator[Sessi
         engine.dispose()
 
 
+@contextmanager
+def _database(database_url: str | None) -> Iterator[Engine]:
+    """The configured database's engine, disposed after; a database error ends the
+    command with the one-line message of _database_errors."""
+    engine = _engine(database_url)
+    try:
+        yield engine
+    except OperationalError as exc:
+        _database_errors(exc)
+    finally:
+        engine.dispose()
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -652,15 +665,11 @@ def scheduler_run(
     for noisy in ("weasyprint", "fontTools", "apscheduler.executors"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     settings = _settings(database_url)
-    engine = _engine(database_url)
-    try:
-        runner.run(settings, engine, catch_up_only=catch_up_only, wait=wait)
-    except runner.LeaseHeld as exc:
-        _fail(f"csbm scheduler: {exc}")
-    except OperationalError as exc:
-        _database_errors(exc)
-    finally:
-        engine.dispose()
+    with _database(database_url) as engine:
+        try:
+            runner.run(settings, engine, catch_up_only=catch_up_only, wait=wait)
+        except runner.LeaseHeld as exc:
+            _fail(f"csbm scheduler: {exc}")
 
 
 @scheduler_app.command("list")
@@ -669,13 +678,8 @@ def scheduler_list(database_url: DatabaseUrl = None, json_out: Json = False) -> 
     from app.scheduler import runner
 
     settings = _settings(database_url)
-    engine = _engine(database_url)
-    try:
+    with _database(database_url) as engine:
         described = runner.describe(settings, engine, dt.datetime.now(ZoneInfo(settings.timezone)))
-    except OperationalError as exc:
-        _database_errors(exc)
-    finally:
-        engine.dispose()
     if json_out:
         print_json(described)
         return
@@ -947,15 +951,11 @@ def backup_command(
     """Write one consistent, portable archive of every table (safe while the app runs)."""
     from app.services import backup
 
-    engine = _engine(database_url)
-    try:
-        summary = backup.backup(engine, file, at=_now())
-    except backup.BackupError as exc:
-        _fail(f"{file}: {exc}")
-    except OperationalError as exc:
-        _database_errors(exc)
-    finally:
-        engine.dispose()
+    with _database(database_url) as engine:
+        try:
+            summary = backup.backup(engine, file, at=_now())
+        except backup.BackupError as exc:
+            _fail(f"{file}: {exc}")
     if json_out:
         print_json(summary.as_json())
     else:
@@ -975,15 +975,11 @@ def restore_command(
     """Load an archive into an empty database of either kind; its chains must verify, or nothing is loaded."""
     from app.services import backup
 
-    engine = _engine(database_url)
-    try:
-        summary = backup.restore(engine, file)
-    except backup.BackupError as exc:
-        _fail(str(exc))
-    except OperationalError as exc:
-        _database_errors(exc)
-    finally:
-        engine.dispose()
+    with _database(database_url) as engine:
+        try:
+            summary = backup.restore(engine, file)
+        except backup.BackupError as exc:
+            _fail(str(exc))
     if json_out:
         print_json(summary.as_json())
     else:

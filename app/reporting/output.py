@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import hashlib
 import json
 import os
@@ -199,13 +200,18 @@ def _put_in_place(staging: Path, folder: Path) -> None:
 
 
 def _exchange(a: Path, b: Path) -> bool:
-    libc_name = ctypes.util.find_library("c")
-    if libc_name is None:
-        return False
-    libc = ctypes.CDLL(libc_name, use_errno=True)
-    renameat2 = getattr(libc, "renameat2", None)
+    renameat2 = _renameat2()
     if renameat2 is None:
         return False
     at_fdcwd = -100
     result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE)
     return bool(result == 0)
+
+
+@functools.cache
+def _renameat2() -> Any:
+    """libc's renameat2, looked up once per process (find_library runs ldconfig)."""
+    libc_name = ctypes.util.find_library("c")
+    if libc_name is None:
+        return None
+    return getattr(ctypes.CDLL(libc_name, use_errno=True), "renameat2", None)

@@ -123,48 +123,7 @@ class QuotaCache:
         agreement: str | None,
         state: str | None,
     ) -> list[QuotaRow]:
-        key = (repo.data_version(session), year, agreement, state)
-        with self._lock:
-            found = self._entries.get(key)
-            computing = self._computing.setdefault(key, threading.Lock())
-        if found is not None:
-            return found
-        # Single flight: when many requests miss at once, one computes and the
-        # others wait for its answer instead of all computing under the GIL.
-        with computing:
-            with self._lock:
-                found = self._entries.get(key)
-            if found is not None:
-                return found
-            start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
-            rows = quota_rows(evaluate_range(session, agreements, start=start, end=end, agreement=agreement), state)
-            with self._lock:
-                # The version only grows: answers for older versions can never be asked
-                # for again, so they go at once (else every write left one behind, and a
-                # busy ledger filled the cache with dead answers).
-                for stale in [k for k in self._entries if _version(k) < _version(key)]:
-                    self._forget(stale)
-                if len(self._entries) >= self._size:
-                    self._forget(next(iter(self._entries)))
-                self._entries[key] = rows
-        return rows
-
-    def json_at(self, version: int, *, year: int, agreement: str | None, state: str | None) -> bytes | None:
-        """The answer cached for this ledger version, if any."""
-        with self._lock:
-            return self._json.get((version, year, agreement, state))
-
-    def _forget(self, key: tuple[object, ...]) -> None:
-        self._entries.pop(key, None)
-        self._json.pop(key, None)
-        self._computing.pop(key, None)
-
-    def cached_json(self, session: Session, *, year: int, agreement: str | None, state: str | None) -> bytes | None:
-        """The answer if it is cached for the current version; loading agreements bumps
-        the version too, so a hit needs no agreement lookup at all."""
-        key = (repo.data_version(session), year, agreement, state)
-        with self._lock:
-            return self._json.get(key)
+        return self._rows((repo.data_version(session), year, agreement, state), session, agreements)
 
     def json(
         self,
@@ -182,9 +141,49 @@ class QuotaCache:
             found = self._json.get(key)
         if found is not None:
             return found
-        rows = self.rows(session, agreements, year=year, agreement=agreement, state=state)
+        rows = self._rows(key, session, agreements)
         encoded = json.dumps([r.as_json() for r in rows], ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         with self._lock:
             if key in self._entries:  # not already dropped for a newer version
                 self._json[key] = encoded
         return encoded
+
+    def json_at(self, version: int, *, year: int, agreement: str | None, state: str | None) -> bytes | None:
+        """The answer cached for this ledger version, if any (the API reads the version
+        together with the caller's token, in one round trip)."""
+        with self._lock:
+            return self._json.get((version, year, agreement, state))
+
+    def _rows(
+        self, key: tuple[int, int, str | None, str | None], session: Session, agreements: Mapping[str, Agreement]
+    ) -> list[QuotaRow]:
+        with self._lock:
+            found = self._entries.get(key)
+            computing = self._computing.setdefault(key, threading.Lock())
+        if found is not None:
+            return found
+        # Single flight: when many requests miss at once, one computes and the
+        # others wait for its answer instead of all computing under the GIL.
+        with computing:
+            with self._lock:
+                found = self._entries.get(key)
+            if found is not None:
+                return found
+            _, year, agreement, state = key
+            start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+            rows = quota_rows(evaluate_range(session, agreements, start=start, end=end, agreement=agreement), state)
+            with self._lock:
+                # The version only grows: answers for older versions can never be asked
+                # for again, so they go at once (else every write left one behind, and a
+                # busy ledger filled the cache with dead answers).
+                for stale in [k for k in self._entries if _version(k) < key[0]]:
+                    self._forget(stale)
+                if len(self._entries) >= self._size:
+                    self._forget(next(iter(self._entries)))
+                self._entries[key] = rows
+        return rows
+
+    def _forget(self, key: tuple[object, ...]) -> None:
+        self._entries.pop(key, None)
+        self._json.pop(key, None)
+        self._computing.pop(key, None)

@@ -12,16 +12,15 @@ from, and those must still be in the chains.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.db.chain_reader import chain_rows, earlier_revision, hash_at, hashes_between
 from app.db.chain_writer import chain_heads
-from app.db.models import DeclarationRevision, DeclarationRow, EntryRevision, LedgerEntryRow
 from app.domain.chain import (
     DECLARATION_FIELDS,
     ENTRY_FIELDS,
@@ -35,35 +34,12 @@ from app.domain.chain import (
 from app.domain.moments import day_of, parse_moment
 from app.reporting.output import MANIFEST
 
-_BATCH = 5_000
-
 
 @dataclass(frozen=True, slots=True)
 class _Chain:
     name: str
     fields: tuple[str, ...]
     identity: tuple[str, ...]  # the fields naming the revision in a message
-
-    def rows(self, session: Session, *where: Any) -> Iterator[Any]:
-        if self.name == "ledger":
-            query: Any = (
-                select(EntryRevision.__table__, LedgerEntryRow.ref)
-                .join(LedgerEntryRow, LedgerEntryRow.id == EntryRevision.entry_id)
-                .order_by(EntryRevision.seq)
-            )
-        else:
-            query = (
-                select(DeclarationRevision.__table__, DeclarationRow.state, DeclarationRow.year, DeclarationRow.name)
-                .join(DeclarationRow, DeclarationRow.id == DeclarationRevision.declaration_id)
-                .order_by(DeclarationRevision.seq)
-            )
-        # Streamed: a thirty-year ledger has millions of revisions.
-        result = session.execute(query.where(*where).execution_options(yield_per=_BATCH))
-        try:
-            yield from result
-        finally:
-            # A verification stops at the first break; PostgreSQL's server-side cursor must go then.
-            result.close()
 
     def texts(self, row: Any, seq: int | None = None) -> list[str]:
         values = [getattr(row, name) for name in self.fields]
@@ -118,7 +94,7 @@ def verify(session: Session, *, reports_dir: Path | None = None) -> Verification
 
 def _verify_chain(session: Session, chain: _Chain, stored: ChainHead) -> tuple[int, ChainHead, Break | None]:
     previous, expected_seq, checked = GENESIS, 1, 0
-    for row in chain.rows(session):
+    for row in chain_rows(session, chain.name):
         checked += 1
         seq = int(row.seq)
         if seq != expected_seq:
@@ -195,7 +171,7 @@ def _explain(session: Session, chain: _Chain, row: Any, previous: str) -> Break:
             f"{original}: the revisions were reordered outside csbm"
         )
         return Break(chain.name, seq, _identity(chain, row), "reordered", detail)
-    earlier = _neighbour(chain, session, row)
+    earlier = earlier_revision(session, chain.name, row)
     changed = ""
     if earlier is not None:
         differing = diff_fields(chain.fields[3:], chain.texts(earlier)[3:], texts[3:])
@@ -217,8 +193,7 @@ def _original_place(session: Session, chain: _Chain, moved: Any, window: int = 5
     every stored hash near it is tried as the predecessor at every place.
     """
     seq = int(moved.seq)
-    model: Any = EntryRevision if chain.name == "ledger" else DeclarationRevision
-    nearby = list(session.scalars(select(model.chain_hash).where(model.seq.between(seq - window, seq + window))))
+    nearby = hashes_between(session, chain.name, seq - window, seq + window)
     if seq - window <= 1:
         nearby.append(GENESIS)
     for place in range(max(1, seq - window), seq + window + 1):
@@ -226,20 +201,6 @@ def _original_place(session: Session, chain: _Chain, moved: Any, window: int = 5
         if any(link(previous, texts) == moved.chain_hash for previous in nearby):
             return place
     return None
-
-
-def _neighbour(chain: _Chain, session: Session, row: Any) -> Any | None:
-    """The revision before this one of the same entry or declaration, to show what now differs."""
-    if row.revision <= 1:
-        return None
-    if chain.name == "ledger":
-        same = (EntryRevision.entry_id == row.entry_id, EntryRevision.revision == row.revision - 1)
-    else:
-        same = (
-            DeclarationRevision.declaration_id == row.declaration_id,
-            DeclarationRevision.revision == row.revision - 1,
-        )
-    return next(chain.rows(session, *same), None)
 
 
 def _verify_reports(session: Session, reports_dir: Path, result: Verification) -> int:
@@ -266,8 +227,7 @@ def _report_head_problem(session: Session, chain: str, head: dict[str, Any]) -> 
     seq, expected = int(head.get("seq", 0)), str(head.get("hash", ""))
     if seq == 0:
         return None if expected == GENESIS else "the report names an empty chain with a non-empty hash"
-    model: Any = EntryRevision if chain == "ledger" else DeclarationRevision
-    stored = session.scalar(select(model.chain_hash).where(model.seq == seq))
+    stored = hash_at(session, chain, seq)
     if stored is None:
         return f"it was generated from {chain} revision {seq}, which is no longer in the database"
     if stored != expected:
