@@ -16,7 +16,7 @@ import logging
 import os
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 from zoneinfo import ZoneInfo
@@ -708,7 +708,9 @@ def serve(
     # Each worker process builds its own app (and engine) from the environment.
     os.environ.setdefault("CSBM_DATABASE_URL", _settings(database_url).resolved_database_url())
     console.print(f"csbm is serving on http://{host}:{port}/ (API docs: http://{host}:{port}/api/docs)")
-    uvicorn.run(
+    from app.web import serving
+
+    config = uvicorn.Config(
         "app.web.app:create_app_from_env",
         factory=True,
         host=host,
@@ -717,6 +719,8 @@ def serve(
         proxy_headers=True,
         log_level="info",
     )
+    with suppress(KeyboardInterrupt):  # Ctrl-C is how a foreground server is stopped
+        serving.run(config)
 
 
 # ---- users and tokens -------------------------------------------------------
