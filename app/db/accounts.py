@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, select
+from sqlalchemy import Connection, bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from app.db.models import ApiToken, AuditRecord, LedgerState, LoginFailure, User, WebSession
@@ -37,16 +37,27 @@ def token_holder(session: Session, token_hash: str) -> Any | None:
     return session.execute(query).first()
 
 
+# Built once: the quota fast path runs it for every request, and building and
+# cache-keying a select with a join and a subquery cost as much as the round trip.
+_TOKEN_WITH_VERSION = (
+    select(
+        ApiToken.revoked_at,
+        ApiToken.expires_at,
+        User.id,
+        User.username,
+        User.role,
+        User.disabled,
+        select(LedgerState.version).where(LedgerState.id == 1).scalar_subquery().label("version"),
+    )
+    .join(User, User.id == ApiToken.user_id)
+    .where(ApiToken.token_hash == bindparam("token_hash"))
+)
+
+
 def token_holder_with_version(connection: Connection, token_hash: str) -> Any | None:
     """token_holder and the ledger's version in one round trip, on a bare connection:
     what a cached answer needs, and nothing more."""
-    version = select(LedgerState.version).where(LedgerState.id == 1).scalar_subquery().label("version")
-    query = (
-        select(ApiToken.revoked_at, ApiToken.expires_at, User.id, User.username, User.role, User.disabled, version)
-        .join(User, User.id == ApiToken.user_id)
-        .where(ApiToken.token_hash == token_hash)
-    )
-    return connection.execute(query).first()
+    return connection.execute(_TOKEN_WITH_VERSION, {"token_hash": token_hash}).first()
 
 
 def session_by_hash(session: Session, id_hash: str) -> WebSession | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -41,7 +42,7 @@ class SecurityHeaders(BaseHTTPMiddleware):
         return response
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, freeze_startup_objects: bool = False) -> FastAPI:
     settings = settings or Settings()
 
     @asynccontextmanager
@@ -50,6 +51,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # default 40 threads all blocked behind that lock or waiting for a
         # connection, the commit could not run until the pool timeout.
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.web_threads
+        if freeze_startup_objects:
+            # A check request allocates tens of thousands of objects, so full collections
+            # come every few dozen requests, and each walked all ~90,000 objects loaded at
+            # start-up: 25-45 ms pauses, the whole of the check's p99. Frozen, they are
+            # skipped; a full collection then takes about 2 ms.
+            gc.freeze()
         yield
         app.state.engine.dispose()
 
@@ -84,4 +91,4 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 def create_app_from_env() -> FastAPI:
     """For `uvicorn --factory app.web.app:create_app_from_env` and worker processes."""
-    return create_app(Settings())
+    return create_app(Settings(), freeze_startup_objects=True)

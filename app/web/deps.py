@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from app.config import Settings
-from app.db.session import transaction
+from app.db.session import single_read, transaction
 from app.services.accounts import (
     Principal,
     Role,
@@ -99,7 +99,7 @@ def bearer_principal_with_version(request: Request, role: Role) -> tuple[Princip
     header = request.headers.get("authorization", "")
     if not header.lower().startswith("bearer "):
         return None
-    with request.app.state.engine.connect() as connection:
+    with single_read(request.app.state.engine) as connection:
         found = token_principal_with_version(connection, header[7:].strip(), now=now())
     if found is None or not found[0].role.can(role):
         return None
