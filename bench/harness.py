@@ -52,6 +52,32 @@ def fresh_database(backend: str, name: str) -> str:
     )
 
 
+def drop_database(backend: str, name: str) -> None:
+    """Remove a benchmark database, so that no later figure shares the machine with
+    PostgreSQL's autovacuum working through it."""
+    if backend == "sqlite":
+        for suffix in ("", "-wal", "-shm"):
+            (WORK / f"{name}.sqlite3{suffix}").unlink(missing_ok=True)
+        return
+    engine = create_engine(PG_URL)
+    with engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "bench_{name.lower()}" CASCADE'))
+    engine.dispose()
+
+
+def settle(url: str) -> None:
+    """Bring a freshly loaded PostgreSQL database to the state autovacuum leaves it in
+    (visibility map set, statistics current) before it is timed, rather than timing it
+    while autovacuum does that work on the same two cores."""
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        if engine.dialect.name == "postgresql":
+            with engine.connect() as conn:
+                conn.execute(text("VACUUM (ANALYZE) ledger_entries, entry_revisions"))
+    finally:
+        engine.dispose()
+
+
 def median_seconds(fn: Callable[[], object], repeat: int) -> tuple[float, list[float]]:
     times = []
     for _ in range(repeat):
@@ -61,17 +87,28 @@ def median_seconds(fn: Callable[[], object], repeat: int) -> tuple[float, list[f
     return statistics.median(times), times
 
 
+# Run by a small interpreter of its own: Linux carries a process's peak RSS across
+# execve, so a command started straight from this (large) benchmark process would
+# report the benchmark's own peak whenever that is the larger one.
+_MEASURE = """
+import os, subprocess, sys, time
+start = time.perf_counter()
+process = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
+_pid, status, usage = os.wait4(process.pid, 0)
+print(time.perf_counter() - start, usage.ru_maxrss, os.waitstatus_to_exitcode(status))
+"""
+
+
 def run_measured(args: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
-    """Run a command; return (seconds, peak RSS in MB) of that process alone."""
-    start = time.perf_counter()
-    process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _pid, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - start
-    if status != 0:
-        raise RuntimeError(
-            f"{' '.join(args[:4])}... failed: {process.stderr.read().decode()[-500:] if process.stderr else ''}"
-        )
-    return elapsed, usage.ru_maxrss / 1024
+    """Run a command; return (seconds, peak RSS in MB). The peak is that of the command's
+    largest process (wait4 folds in the children it waited for, such as an import's parser)."""
+    done = subprocess.run([sys.executable, "-c", _MEASURE, *args], env=env, capture_output=True, text=True)
+    if done.returncode != 0 or not done.stdout.strip():
+        raise RuntimeError(f"{' '.join(args[:4])}... failed: {done.stderr[-500:]}")
+    seconds, peak_kb, code = done.stdout.split()
+    if int(code) != 0:
+        raise RuntimeError(f"{' '.join(args[:4])}... failed (exit {code}): {done.stderr[-500:]}")
+    return float(seconds), int(peak_kb) / 1024
 
 
 def free_port() -> int:
