@@ -93,10 +93,8 @@ def findings_of(evaluations: Iterable[AgreementEvaluation], state: str | None = 
     return sorted(found, key=Finding.sort_key)
 
 
-def _version(key: tuple[object, ...]) -> int:
-    version = key[0]
-    assert isinstance(version, int)
-    return version
+# (ledger version, year, agreement, state)
+_Key = tuple[int, int, str | None, str | None]
 
 
 class QuotaCache:
@@ -109,9 +107,9 @@ class QuotaCache:
 
     def __init__(self, size: int = 64) -> None:
         self._size = size
-        self._entries: dict[tuple[object, ...], list[QuotaRow]] = {}
-        self._json: dict[tuple[object, ...], bytes] = {}
-        self._computing: dict[tuple[object, ...], threading.Lock] = {}
+        self._entries: dict[_Key, list[QuotaRow]] = {}
+        self._json: dict[_Key, bytes] = {}
+        self._computing: dict[_Key, threading.Lock] = {}
         self._lock = threading.Lock()
 
     def rows(
@@ -154,9 +152,7 @@ class QuotaCache:
         with self._lock:
             return self._json.get((version, year, agreement, state))
 
-    def _rows(
-        self, key: tuple[int, int, str | None, str | None], session: Session, agreements: Mapping[str, Agreement]
-    ) -> list[QuotaRow]:
+    def _rows(self, key: _Key, session: Session, agreements: Mapping[str, Agreement]) -> list[QuotaRow]:
         with self._lock:
             found = self._entries.get(key)
             computing = self._computing.setdefault(key, threading.Lock())
@@ -176,14 +172,14 @@ class QuotaCache:
                 # The version only grows: answers for older versions can never be asked
                 # for again, so they go at once (else every write left one behind, and a
                 # busy ledger filled the cache with dead answers).
-                for stale in [k for k in self._entries if _version(k) < key[0]]:
+                for stale in [k for k in self._entries if k[0] < key[0]]:
                     self._forget(stale)
                 if len(self._entries) >= self._size:
                     self._forget(next(iter(self._entries)))
                 self._entries[key] = rows
         return rows
 
-    def _forget(self, key: tuple[object, ...]) -> None:
+    def _forget(self, key: _Key) -> None:
         self._entries.pop(key, None)
         self._json.pop(key, None)
         self._computing.pop(key, None)

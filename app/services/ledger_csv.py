@@ -295,11 +295,6 @@ def content_batches(path: Path, context: EntryContext, size: int = 5_000) -> Ite
         yield [(entry.ref, entry_texts(entry)) for entry in batch]
 
 
-def parse_ledger(path: Path, context: EntryContext) -> list[LedgerEntry]:
-    """All entries of a file, or LedgerFileError naming every bad row."""
-    return [entry for batch in parse_batches(path, context) for entry in batch]
-
-
 def write_ledger(entries: list[LedgerEntry], stream: TextIO) -> int:
     writer = csv.DictWriter(stream, fieldnames=list(LEDGER_COLUMNS), lineterminator="\n")
     writer.writeheader()
