@@ -66,6 +66,9 @@ class EntryRevision(Base):
     __table_args__ = (
         UniqueConstraint("entry_id", "revision"),
         Index("ix_entry_revisions_agreement_start_on", "agreement", "start_on"),
+        # A check reads one receiving party's entries of a period, a few hundred out of
+        # tens of thousands in a dense year.
+        Index("ix_entry_revisions_agreement_receiving_state_start_on", "agreement", "receiving_state", "start_on"),
         Index("ix_entry_revisions_start_on", "start_on"),
         Index("ix_entry_revisions_entry_id_recorded_at", "entry_id", "recorded_at"),
     )

@@ -14,7 +14,21 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ARRAY, ColumnElement, Integer, String, and_, any_, bindparam, exists, func, select, text, update
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Integer,
+    String,
+    and_,
+    any_,
+    bindparam,
+    exists,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Session, aliased
 
 from app.db.chain_writer import LedgerWriter, chain_declaration, lock_writers
@@ -155,16 +169,25 @@ def entries_between(
     end: dt.date,
     agreement: str | None = None,
     as_of: dt.datetime | None = None,
-    states: Collection[str] | None = None,
+    activities: Collection[str] | None = None,
+    receiving: Collection[str] = (),
+    inspecting: Collection[str] = (),
 ) -> list[LedgerEntry]:
-    """The entries (as of ``as_of``) whose start falls in [start, end], optionally
-    only those in which one of ``states`` receives or inspects."""
+    """The entries (as of ``as_of``) whose start falls in [start, end]; optionally
+    only of ``activities``, and only those received by one of ``receiving`` or
+    conducted by one of ``inspecting`` (when either is given)."""
     query = _with_ref_per_row().where(EntryRevision.start_on >= start, EntryRevision.start_on <= end)
     if agreement is not None:
         query = query.where(EntryRevision.agreement == agreement)
-    if states is not None:
-        wanted = sorted(states)
-        query = query.where(EntryRevision.receiving_state.in_(wanted) | EntryRevision.inspecting_state.in_(wanted))
+    if activities is not None:
+        query = query.where(EntryRevision.activity.in_(sorted(activities)))
+    sides = [
+        column.in_(sorted(states))
+        for column, states in ((EntryRevision.receiving_state, receiving), (EntryRevision.inspecting_state, inspecting))
+        if states
+    ]
+    if sides:
+        query = query.where(or_(*sides))
     return [to_entry(row) for row in session.execute(_visible(query, as_of))]
 
 
@@ -268,11 +291,17 @@ def _latest_declarations(as_of: dt.datetime | None) -> Any:
 
 
 def declarations(
-    session: Session, *, years: Iterable[int] | None = None, as_of: dt.datetime | None = None
+    session: Session,
+    *,
+    years: Iterable[int] | None = None,
+    as_of: dt.datetime | None = None,
+    owners: Collection[str] | None = None,
 ) -> dict[DeclarationKey, int]:
     query = _latest_declarations(as_of)
     if years is not None:
         query = query.where(DeclarationRow.year.in_(sorted(set(years))))
+    if owners is not None:
+        query = query.where(DeclarationRow.state.in_(sorted(owners)))
     return {(row.state, row.year, row.name): rev.value for row, rev in session.execute(query)}
 
 

@@ -12,12 +12,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from app.domain.agreement import Agreement, QuotaRule, RuleKind
+from app.domain.agreement import Activity, Agreement, QuotaRule, RuleKind
 from app.domain.findings import Code, Finding
 from app.domain.force import in_force_between_during, party_in_force_during
-from app.domain.groups import CountedGroup, group_key, make_finding
+from app.domain.groups import CountedGroup, group_key, make_finding, missing_declaration_finding
 from app.domain.ledger import LedgerEntry
 from app.domain.limits import DeclarationKey, LimitResolver
+from app.domain.moments import end_instant, start_instant
 from app.domain.periods import Period
 from app.domain.quota import QuotaRow, RowKey
 from app.domain.rules import concurrency_findings, entry_findings, refusal_findings
@@ -85,15 +86,154 @@ def evaluate(
         for period in rule.period.overlapping(start, end):
             for group in _count_rule(agreement, rule, period, pool, resolver, all_groups):
                 groups[(rule.id, period, group.key)] = group
-                row, over = _tally(agreement, group)
-                rows.append(row)
-                findings += over
+                rows.append(_row(agreement, group))
+                findings += [_over_limit_finding(agreement, group, n, e) for n, e in _over_limit(group)]
     for entry in pool:
         findings += entry_findings(agreement, entry)
     findings += refusal_findings(agreement, pool, groups, resolver)
     starts = {e.ref: e.start_day for e in pool}
     in_window = [f for f in findings if f.entry_ref is None or start <= starts[f.entry_ref] <= end]
     return Evaluation(sorted(rows, key=QuotaRow.sort_key), _unique(in_window))
+
+
+@dataclass(frozen=True, slots=True)
+class Addition:
+    """What recording one more entry would do: each quota row it counts in, before
+    (None where the group had no counted entry) and after, and the findings it would
+    newly raise, about itself or about entries it pushes past a limit."""
+
+    rows: list[tuple[QuotaRow | None, QuotaRow]]
+    findings: list[Finding]
+
+
+def evaluate_addition(
+    agreement: Agreement,
+    entries: Iterable[LedgerEntry],
+    declarations: Mapping[DeclarationKey, int],
+    entry: LedgerEntry,
+    *,
+    start: date,
+    end: date,
+) -> Addition:
+    """``evaluate`` over [start, end] with and without ``entry``, compared; only what differs.
+
+    Only the groups the entry joins are counted, and only the findings that differ
+    are built: an entry can change nothing else. Its own timing and force findings
+    are its own; in a group it joins it can push one entry per rule past the limit;
+    on its territory it can add to the overlap of activities that start while it runs,
+    and of no others; and an entry already in the ledger can only lose a refusal
+    finding, never gain one (a count ahead of it only grows). The property tests hold
+    this to the two whole evaluations, finding for finding and row for row.
+    ``entries`` is the ledger without ``entry``.
+    """
+    if entry.agreement != agreement.id or not start <= entry.start_day <= end:
+        raise ValueError(f"{entry.ref} is not an entry of {agreement.id} starting in {start}..{end}")
+    before = sorted((e for e in entries if e.agreement == agreement.id), key=LedgerEntry.counting_key)
+    after = sorted([*before, entry], key=LedgerEntry.counting_key)
+    resolver = LimitResolver(agreement, declarations)
+    rows: list[tuple[QuotaRow | None, QuotaRow]] = []
+    findings = entry_findings(agreement, entry)
+    groups: dict[tuple[str, Period, RowKey], CountedGroup] = {}
+    for rule in agreement.quota_rules:
+        if entry.activity not in rule.counts:
+            continue
+        if rule.kind is RuleKind.CONCURRENCY:
+            findings += _new_findings(
+                concurrency_findings(agreement, rule, _running_with(entry, before), resolver),
+                concurrency_findings(agreement, rule, _running_with(entry, after), resolver),
+            )
+            continue
+        key = group_key(agreement, rule, entry)
+        if key is None:
+            continue
+        period = rule.period.containing(entry.start_day)
+        limit = resolver.resolve(rule, key[0], key[1], period.start.year)
+        without, with_it = (
+            CountedGroup(
+                rule=rule, period=period, key=key, limit=limit, entries=_members(agreement, rule, period, key, pool)
+            )
+            for pool in (before, after)
+        )
+        groups[(rule.id, period, key)] = with_it
+        if with_it.entries:
+            rows.append((_row(agreement, without) if without.entries else None, _row(agreement, with_it)))
+        flagged = {e.ref for _, e in _over_limit(without)}
+        findings += [
+            _over_limit_finding(agreement, with_it, n, e) for n, e in _over_limit(with_it) if e.ref not in flagged
+        ]
+    near = _running_with(entry, after)
+    findings += [f for f in refusal_findings(agreement, near, groups, resolver) if f.entry_ref == entry.ref]
+    starts = {e.ref: e.start_day for e in after}
+    in_window = [f for f in findings if f.entry_ref is None or start <= starts[f.entry_ref] <= end]
+    return Addition(sorted(rows, key=lambda pair: pair[1].sort_key()), _unique(in_window))
+
+
+@dataclass(frozen=True, slots=True)
+class AdditionScope:
+    """The entries an addition can interact with (all others may be left out of
+    ``evaluate_addition``), and whose declarations its limits can need."""
+
+    activities: frozenset[Activity]
+    receiving: frozenset[str]  # entries received by one of these states ...
+    inspecting: frozenset[str]  # ... or conducted by one of these
+    owners: frozenset[str]  # declarations of these states and groups
+
+    def covers(self, entry: LedgerEntry) -> bool:
+        return entry.activity in self.activities and (
+            entry.receiving_state in self.receiving or entry.inspecting_state in self.inspecting
+        )
+
+
+def addition_scope(agreement: Agreement, entry: LedgerEntry) -> AdditionScope:
+    """Every group the entry joins is made of activities its rules count together with
+    its own, and is one of its receiving party (passive quotas, caps, objects, overlap
+    on its territory) or, for an active quota only, of its inspecting party."""
+    rules = [rule for rule in agreement.quota_rules if entry.activity in rule.counts]
+    receiving = _quota_partners(agreement, entry.receiving_state)
+    inspecting = _quota_partners(agreement, entry.inspecting_state)
+    sides = receiving | inspecting
+    groups = frozenset(g.id for g in agreement.groups if g.shares_quota and g.states() & sides)
+    return AdditionScope(
+        activities=frozenset(a for rule in rules for a in rule.counts),
+        receiving=receiving,
+        inspecting=inspecting if any(rule.kind is RuleKind.ACTIVE for rule in rules) else frozenset(),
+        # A limit is declared by the side it binds, or shares one of the other side's.
+        owners=sides | groups,
+    )
+
+
+def _quota_partners(agreement: Agreement, state: str) -> frozenset[str]:
+    """The state and every state it ever shares a quota with."""
+    found = {state}
+    for group in agreement.groups:
+        if group.shares_quota and state in group.states():
+            found |= group.states()
+    return frozenset(found)
+
+
+def _members(
+    agreement: Agreement, rule: QuotaRule, period: Period, key: RowKey, pool: list[LedgerEntry]
+) -> list[LedgerEntry]:
+    return [
+        e
+        for e in pool
+        if e.activity in rule.counts
+        and e.status.is_counted
+        and period.contains(e.start_day)
+        and group_key(agreement, rule, e) == key
+    ]
+
+
+def _running_with(entry: LedgerEntry, pool: list[LedgerEntry]) -> list[LedgerEntry]:
+    """The entries whose time overlaps the entry's: all that an overlap count involving
+    it can see (an activity running when a later one starts overlaps both)."""
+    begins, ends = start_instant(entry.start), end_instant(entry.end)
+    return [e for e in pool if start_instant(e.start) <= ends and end_instant(e.end) >= begins]
+
+
+def _new_findings(before: list[Finding], after: list[Finding]) -> list[Finding]:
+    known = {f.identity() for f in before}
+    return [f for f in after if f.identity() not in known]
 
 
 def _count_rule(
@@ -124,10 +264,10 @@ def _count_rule(
     ]
 
 
-def _tally(agreement: Agreement, group: CountedGroup) -> tuple[QuotaRow, list[Finding]]:
+def _row(agreement: Agreement, group: CountedGroup) -> QuotaRow:
     rule, (receiving, inspecting, obj) = group.rule, group.key
     used = sum(1 for e in group.entries if e.status.is_used)
-    row = QuotaRow(
+    return QuotaRow(
         agreement=agreement.id,
         rule=rule.id,
         kind=str(rule.kind),
@@ -141,35 +281,34 @@ def _tally(agreement: Agreement, group: CountedGroup) -> tuple[QuotaRow, list[Fi
         used=used,
         pending=len(group.entries) - used,
     )
-    return row, _over_limit_findings(agreement, group)
 
 
-def _over_limit_findings(agreement: Agreement, group: CountedGroup) -> list[Finding]:
-    rule, limit = group.rule, group.limit
-    scope = rule.id
-    period = f"{group.period.start}..{group.period.end}"
-    if limit.value is None:
-        return [
-            make_finding(
-                agreement,
-                rule.id,
-                rule.source,
-                Code.MISSING_DECLARATION,
-                e,
-                scope=scope,
-                missing=", ".join(limit.missing),
-            )
-            for e in group.entries
-        ]
-    code = _OVER_LIMIT_CODE[rule.kind]
+def _over_limit(group: CountedGroup) -> list[tuple[int, LedgerEntry]]:
+    """The group's entries past its limit, each with its number; all of them when the limit is unknown."""
+    rule, limit = group.rule, group.limit.value
+    if limit is None:
+        return list(enumerate(group.entries, start=1))
     # SEMANTICS section 5: the active quota is exceeded by what was conducted;
     # every other cap is taken by what is counted (pending or used).
     counted = [e for e in group.entries if rule.kind is not RuleKind.ACTIVE or e.status.is_used]
-    return [
-        make_finding(agreement, rule.id, rule.source, code, e, count=n, limit=limit.value, scope=scope, period=period)
-        for n, e in enumerate(counted, start=1)
-        if n > limit.value
-    ]
+    return [(n, e) for n, e in enumerate(counted, start=1) if n > limit]
+
+
+def _over_limit_finding(agreement: Agreement, group: CountedGroup, number: int, entry: LedgerEntry) -> Finding:
+    rule, limit = group.rule, group.limit
+    if limit.value is None:
+        return missing_declaration_finding(agreement, rule, limit, entry)
+    return make_finding(
+        agreement,
+        rule.id,
+        rule.source,
+        _OVER_LIMIT_CODE[rule.kind],
+        entry,
+        count=number,
+        limit=limit.value,
+        scope=rule.id,
+        period=f"{group.period.start}..{group.period.end}",
+    )
 
 
 def _applicable_keys(agreement: Agreement, rule: QuotaRule, period: Period) -> list[RowKey]:

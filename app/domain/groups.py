@@ -63,3 +63,18 @@ def make_finding(
         responsible_state=responsible,
         params=params,
     )
+
+
+def missing_declaration_finding(
+    agreement: Agreement, rule: QuotaRule, limit: ResolvedLimit, entry: LedgerEntry
+) -> Finding:
+    """The entry counts against a limit that cannot be known without a declaration."""
+    return make_finding(
+        agreement,
+        rule.id,
+        rule.source,
+        Code.MISSING_DECLARATION,
+        entry,
+        scope=rule.id,
+        missing=", ".join(limit.missing),
+    )

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from app.domain.agreement import Agreement, QuotaRule, RuleKind, TimingKind, TimingRule
 from app.domain.findings import Code, Finding
 from app.domain.force import in_force_throughout
-from app.domain.groups import CountedGroup, group_key, make_finding
+from app.domain.groups import CountedGroup, group_key, make_finding, missing_declaration_finding
 from app.domain.ledger import LedgerEntry, Status
 from app.domain.limits import LimitResolver
 from app.domain.moments import end_instant, has_time, hours_between, start_instant
@@ -110,17 +110,7 @@ def concurrency_findings(
             running = [e for e in running if end_instant(e.end) > begins]
             limit = resolver.resolve(rule, party, None, rule.period.containing(entry.start_day).start.year)
             if limit.value is None:
-                findings.append(
-                    make_finding(
-                        agreement,
-                        rule.id,
-                        rule.source,
-                        Code.MISSING_DECLARATION,
-                        entry,
-                        scope=rule.id,
-                        missing=", ".join(limit.missing),
-                    )
-                )
+                findings.append(missing_declaration_finding(agreement, rule, limit, entry))
             elif len(running) + 1 > limit.value:
                 findings.append(
                     make_finding(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -31,9 +31,15 @@ class AgreementEvaluation:
 
 
 def declarations_for(
-    session: Session, first: dt.date, last: dt.date, as_of: dt.datetime | None
+    session: Session,
+    first: dt.date,
+    last: dt.date,
+    as_of: dt.datetime | None,
+    *,
+    owners: Collection[str] | None = None,
 ) -> dict[DeclarationKey, int]:
-    return repo.declarations(session, years=range(first.year - 1, last.year + 1), as_of=as_of)
+    """The declarations limits over [first, last] can use, optionally only those of ``owners``."""
+    return repo.declarations(session, years=range(first.year - 1, last.year + 1), as_of=as_of, owners=owners)
 
 
 def evaluate_range(

@@ -13,11 +13,10 @@ from sqlalchemy.orm import Session
 
 from app.db import repositories as repo
 from app.db.chain_writer import LedgerWriter, lock_writers
-from app.domain.agreement import Agreement, RuleKind
+from app.domain.agreement import Agreement
 from app.domain.chain import entry_texts
-from app.domain.engine import entry_window, evaluate
+from app.domain.engine import addition_scope, entry_window, evaluate_addition
 from app.domain.findings import Finding
-from app.domain.groups import group_key
 from app.domain.ledger import Declaration, LedgerEntry
 from app.domain.quota import QuotaRow
 from app.domain.report import entry_json
@@ -189,57 +188,33 @@ def record_entry(
 
 
 def check_entry(session: Session, entry: LedgerEntry, agreement: Agreement) -> CheckResult:
-    """Evaluate the entry's periods with and without it; nothing is written.
-
-    Only the entries that share a state with it are read: every group the entry
-    counts in (its receiving party, its inspecting party, their pair, its object)
-    is made of such entries, so those groups are complete, and groups it does
-    not touch are the same before and after and cannot differ in the result.
-    """
+    """What recording the entry would do to its quotas, and the findings it would
+    raise; nothing is written. Only the entries it can interact with are read (its
+    scope), in the periods it falls in, with the declarations its limits can need.
+    An entry of the same ref is the one being revised, and is left out."""
     first, last = entry_window(agreement, entry.start_day, entry.start_day)
-    states = _party_states(agreement, entry)
+    scope = addition_scope(agreement, entry)
     pool = [
         e
-        for e in repo.entries_between(session, start=first, end=last, agreement=agreement.id, states=states)
+        for e in repo.entries_between(
+            session,
+            start=first,
+            end=last,
+            agreement=agreement.id,
+            activities=scope.activities,
+            receiving=scope.receiving,
+            inspecting=scope.inspecting,
+        )
         if e.ref != entry.ref
     ]
-    decls = declarations_for(session, first, last, None)
-    before = evaluate(agreement, pool, decls, start=first, end=last, all_groups=False)
-    after = evaluate(agreement, [*pool, entry], decls, start=first, end=last, all_groups=False)
-    known = {f.identity() for f in before.findings}
-    new = [f for f in after.findings if f.identity() not in known]
+    decls = declarations_for(session, first, last, None, owners=scope.owners)
+    addition = evaluate_addition(agreement, pool, decls, entry, start=first, end=last)
     return CheckResult(
         entry=entry,
-        rows=_affected_rows(agreement, entry, before.rows, after.rows),
-        findings=new,
-        over_limit=[f for f in new if f.code.over_limit],
+        rows=addition.rows,
+        findings=addition.findings,
+        over_limit=[f for f in addition.findings if f.code.over_limit],
     )
-
-
-def _party_states(agreement: Agreement, entry: LedgerEntry) -> set[str]:
-    """The entry's two states, and the other members of any quota group they belong to."""
-    states = {entry.receiving_state, entry.inspecting_state}
-    for group in agreement.groups:
-        if group.shares_quota and states & group.states():
-            states |= group.states()
-    return states
-
-
-def _affected_rows(
-    agreement: Agreement, entry: LedgerEntry, before: list[QuotaRow], after: list[QuotaRow]
-) -> list[tuple[QuotaRow | None, QuotaRow]]:
-    def key(row: QuotaRow) -> tuple[object, ...]:
-        return (row.rule, row.receiving_state, row.inspecting_state, row.object, row.period_start)
-
-    wanted = set()
-    for rule in agreement.quota_rules:
-        if entry.activity in rule.counts and rule.kind is not RuleKind.CONCURRENCY:
-            group = group_key(agreement, rule, entry)
-            if group is not None:
-                period = rule.period.containing(entry.start_day)
-                wanted.add((rule.id, *group, period.start))
-    old = {key(r): r for r in before}
-    return [(old.get(key(r)), r) for r in after if key(r) in wanted]
 
 
 def export_ledger(session: Session, stream: TextIO, *, as_of: dt.datetime | None = None) -> int:

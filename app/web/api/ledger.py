@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response
 from sqlalchemy.exc import IntegrityError
 
 from app.db.repositories import EntryFilter
+from app.domain.agreement import Agreement
 from app.domain.errors import DomainError
 from app.domain.ledger import Declaration, LedgerEntry
 from app.domain.report import entry_json
@@ -32,9 +33,9 @@ from app.web.serialize import utc_iso
 router = APIRouter(prefix="/api/v1", tags=["ledger"])
 
 
-def parse(db: Db, body: EntryIn, ref: str | None = None) -> LedgerEntry:
+def parse(db: Db, body: EntryIn, ref: str | None = None, agreements: dict[str, Agreement] | None = None) -> LedgerEntry:
     """The body as a domain entry, or 422 naming every bad field."""
-    context = EntryContext(agreements=catalog.agreements_as_of(db), states=known_states())
+    context = EntryContext(agreements=agreements or catalog.agreements_as_of(db), states=known_states())
     entry, problems = parse_entry(body.as_values(ref), context)
     if entry is None:
         errors = [{"field": column, "message": message} for column, message in problems]
@@ -161,8 +162,9 @@ def entry_history(db: Db, _user: Viewer, ref: str) -> list[dict[str, Any]]:
 @router.post("/entries/check", response_model=CheckOut)
 def check_entry(db: Db, _user: Viewer, body: EntryIn) -> dict[str, Any]:
     """What the entry would do to the quotas and which findings it would raise; records nothing."""
-    entry = parse(db, body, body.ref or "PROPOSED")
-    return ledger.check_entry(db, entry, catalog.agreements_as_of(db)[entry.agreement]).as_json()
+    agreements = catalog.agreements_as_of(db)
+    entry = parse(db, body, body.ref or "PROPOSED", agreements)
+    return ledger.check_entry(db, entry, agreements[entry.agreement]).as_json()
 
 
 @router.get("/declarations", response_model=list[DeclarationOut])
