@@ -31,9 +31,11 @@ class Settings(BaseSettings):
     # Database connections per web process. Requests hold one for their whole
     # transaction, and writes queue behind each other (SQLite's write lock, the
     # quota lock row), so the pool must be generous and wait long; four workers
-    # at 10 + 10 stay within PostgreSQL's default 100 connections.
-    db_pool_size: int = 10
-    db_max_overflow: int = 10
+    # at 20 stay within PostgreSQL's default 100 connections. All 20 are kept
+    # once opened: "overflow" connections are closed when handed back, and under
+    # 32 concurrent clients a process opened and closed one per request.
+    db_pool_size: int = 20
+    db_max_overflow: int = 0
     db_pool_timeout: int = 120
     # Threads for blocking request work per web process (anyio's default is 40).
     web_threads: int = 400

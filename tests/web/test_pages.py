@@ -8,6 +8,7 @@ import re
 import pytest
 
 from app.db.session import make_engine, transaction
+from app.web.app import SECURITY_HEADERS
 from tests.web.conftest import PASSWORD, Web
 
 FORM = {
@@ -74,6 +75,15 @@ class TestAccess:
         assert "unsafe-inline" not in headers["content-security-policy"]
         assert headers["x-content-type-options"] == "nosniff"
         assert headers["referrer-policy"] == "same-origin"
+
+    def test_api_answers_and_errors_carry_them_once_and_the_docs_page_has_no_policy(self, web: Web) -> None:
+        for response in (web.client.get("/api/v1/health"), web.client.get("/api/v1/quota?year=2025")):
+            assert response.headers["x-frame-options"] == "DENY"
+            assert response.headers.get_list("content-security-policy") == [SECURITY_HEADERS["Content-Security-Policy"]]
+        docs = web.client.get("/api/docs")
+        assert docs.status_code == 200
+        assert "content-security-policy" not in docs.headers
+        assert docs.headers["x-content-type-options"] == "nosniff"
 
 
 class TestSessions:
