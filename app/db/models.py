@@ -70,7 +70,8 @@ class EntryRevision(Base):
         # tens of thousands in a dense year.
         Index("ix_entry_revisions_agreement_receiving_state_start_on", "agreement", "receiving_state", "start_on"),
         Index("ix_entry_revisions_start_on", "start_on"),
-        Index("ix_entry_revisions_entry_id_recorded_at", "entry_id", "recorded_at"),
+        # No (entry_id, recorded_at) index: a replay's latest revision per entry is found
+        # from the (entry_id, revision) key, an entry having a handful of revisions.
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

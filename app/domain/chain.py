@@ -113,7 +113,7 @@ def payload(previous: str, texts: Sequence[str]) -> str:
     if not texts:
         return f"{previous}{_SEPARATOR}"
     # One f-string, not a join over a new list: it runs for every revision an import writes.
-    return f"{previous}{_SEPARATOR}{','.join([str(len(t)) for t in texts])}{_SEPARATOR}{_SEPARATOR.join(texts)}"
+    return f"{previous}{_SEPARATOR}{','.join(map(str, map(len, texts)))}{_SEPARATOR}{_SEPARATOR.join(texts)}"
 
 
 def link(previous: str, texts: Sequence[str]) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import TextIO
 
@@ -76,6 +77,7 @@ _ACTIVITIES = {a.value: a for a in Activity}
 _STATUSES = {s.value: s for s in Status}
 _MOMENTS = tuple((LEDGER_COLUMNS.index(name), name) for name in ("requested_at", "replied_at", "start", "end"))
 _REQUIRED = tuple((LEDGER_COLUMNS.index(name), name) for name in REQUIRED)
+_REQUIRED_CELLS = itemgetter(*(i for i, _ in _REQUIRED))  # C, not a generator per row
 _STATUS, _TEAM_SIZE = LEDGER_COLUMNS.index("status"), LEDGER_COLUMNS.index("team_size")
 _WIDTH = len(LEDGER_COLUMNS)
 
@@ -98,7 +100,7 @@ def parse_values(row: list[str], context: EntryContext) -> tuple[LedgerEntry | N
             for n, v in zip(LEDGER_COLUMNS, row, strict=True)
             if len(v) > MAX_CELL
         ]
-    if not all(row[i] for i, _ in _REQUIRED):
+    if not all(_REQUIRED_CELLS(row)):
         errors += [(name, "is required") for i, name in _REQUIRED if not row[i]]
     ref, agreement_id, activity_text, inspecting, receiving = row[:5]  # LedgerEntry's first five fields
     activities = context.activities.get(agreement_id)

@@ -1,4 +1,5 @@
-"""entry revisions indexed by agreement, receiving state and start
+"""entry revisions indexed by agreement, receiving state and start; the redundant
+(entry_id, recorded_at) index goes
 
 Revision ID: 0007
 Revises: 0006
@@ -16,6 +17,9 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # Replays find an entry's latest revision as of a time through the unique
+    # (entry_id, revision) index; this one only cost every import a sixth index.
+    op.drop_index("ix_entry_revisions_entry_id_recorded_at", table_name="entry_revisions")
     op.create_index(
         "ix_entry_revisions_agreement_receiving_state_start_on",
         "entry_revisions",
@@ -25,3 +29,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_entry_revisions_agreement_receiving_state_start_on", table_name="entry_revisions")
+    op.create_index("ix_entry_revisions_entry_id_recorded_at", "entry_revisions", ["entry_id", "recorded_at"])
