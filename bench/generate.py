@@ -80,7 +80,7 @@ def entries(years: int, per_year: int, seed: int = 1, last_year: int = LAST_YEAR
             a
             for a in WEIGHTS
             if catalogue[a].in_force_from <= dt.date(year, 12, 31)
-            and (catalogue[a].terminated_on is None or catalogue[a].terminated_on > dt.date(year, 1, 1))
+            and (catalogue[a].terminated_on or dt.date.max) > dt.date(year, 1, 1)
         ]
         weights = [WEIGHTS[a] for a in in_force]
         made = 0

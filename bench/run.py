@@ -18,6 +18,7 @@ import statistics
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -182,10 +183,11 @@ def report_once(url: str, fmt: str) -> None:
 def fig_report(small: str, large: str, repeat: int) -> dict[str, Any]:
     per_format: dict[str, dict[str, float]] = {}
     for fmt in reports.FORMATS:
-        s_runs, l_runs = [], []
+        s_runs: list[float] = []
+        l_runs: list[float] = []
         for _ in range(repeat):
-            s_runs.append(median_seconds(lambda f=fmt: report_once(small, f), 1)[0])
-            l_runs.append(median_seconds(lambda f=fmt: report_once(large, f), 1)[0])
+            s_runs.append(median_seconds(partial(report_once, small, fmt), 1)[0])
+            l_runs.append(median_seconds(partial(report_once, large, fmt), 1)[0])
         per_format[fmt] = {"S_s": statistics.median(s_runs), "L_s": statistics.median(l_runs)}
     total_s = sum(v["S_s"] for v in per_format.values())
     total_l = sum(v["L_s"] for v in per_format.values())
