@@ -61,14 +61,12 @@ def evaluate(
     start: date,
     end: date,
     count_until: date | None = None,
-    all_groups: bool = True,
 ) -> Evaluation:
     """Quota rows for every rule period overlapping [start, end], and findings.
 
     ``count_until`` leaves out entries that start after it (a Q2 report shows
     the year's use up to 30 June). Findings are about entries that start in
-    [start, end]. With ``all_groups`` false, rows are made only for groups that
-    have entries (a check needs no rows for untouched pairs of states).
+    [start, end].
     """
     # Sorted once into counting order; every group built from it keeps that order.
     pool = sorted(
@@ -84,7 +82,7 @@ def evaluate(
             findings += concurrency_findings(agreement, rule, pool, resolver)
             continue
         for period in rule.period.overlapping(start, end):
-            for group in _count_rule(agreement, rule, period, pool, resolver, all_groups):
+            for group in _count_rule(agreement, rule, period, pool, resolver):
                 groups[(rule.id, period, group.key)] = group
                 rows.append(_row(agreement, group))
                 findings += [_over_limit_finding(agreement, group, n, e) for n, e in _over_limit(group)]
@@ -134,13 +132,14 @@ def evaluate_addition(
     rows: list[tuple[QuotaRow | None, QuotaRow]] = []
     findings = entry_findings(agreement, entry)
     groups: dict[tuple[str, Period, RowKey], CountedGroup] = {}
+    near_before, near_after = _running_with(entry, before), _running_with(entry, after)
     for rule in agreement.quota_rules:
         if entry.activity not in rule.counts:
             continue
         if rule.kind is RuleKind.CONCURRENCY:
             findings += _new_findings(
-                concurrency_findings(agreement, rule, _running_with(entry, before), resolver),
-                concurrency_findings(agreement, rule, _running_with(entry, after), resolver),
+                concurrency_findings(agreement, rule, near_before, resolver),
+                concurrency_findings(agreement, rule, near_after, resolver),
             )
             continue
         key = group_key(agreement, rule, entry)
@@ -161,8 +160,7 @@ def evaluate_addition(
         findings += [
             _over_limit_finding(agreement, with_it, n, e) for n, e in _over_limit(with_it) if e.ref not in flagged
         ]
-    near = _running_with(entry, after)
-    findings += [f for f in refusal_findings(agreement, near, groups, resolver) if f.entry_ref == entry.ref]
+    findings += [f for f in refusal_findings(agreement, near_after, groups, resolver) if f.entry_ref == entry.ref]
     starts = {e.ref: e.start_day for e in after}
     in_window = [f for f in findings if f.entry_ref is None or start <= starts[f.entry_ref] <= end]
     return Addition(sorted(rows, key=lambda pair: pair[1].sort_key()), _unique(in_window))
@@ -214,14 +212,12 @@ def _quota_partners(agreement: Agreement, state: str) -> frozenset[str]:
 def _members(
     agreement: Agreement, rule: QuotaRule, period: Period, key: RowKey, pool: list[LedgerEntry]
 ) -> list[LedgerEntry]:
-    return [
-        e
-        for e in pool
-        if e.activity in rule.counts
-        and e.status.is_counted
-        and period.contains(e.start_day)
-        and group_key(agreement, rule, e) == key
-    ]
+    return [e for e in pool if _counts_in(rule, period, e) and group_key(agreement, rule, e) == key]
+
+
+def _counts_in(rule: QuotaRule, period: Period, entry: LedgerEntry) -> bool:
+    """The entry counts against the rule in the period (in whichever group)."""
+    return entry.activity in rule.counts and entry.status.is_counted and period.contains(entry.start_day)
 
 
 def _running_with(entry: LedgerEntry, pool: list[LedgerEntry]) -> list[LedgerEntry]:
@@ -242,13 +238,12 @@ def _count_rule(
     period: Period,
     pool: list[LedgerEntry],
     resolver: LimitResolver,
-    all_groups: bool = True,
 ) -> list[CountedGroup]:
     members: dict[RowKey, list[LedgerEntry]] = defaultdict(list)
-    for key in _applicable_keys(agreement, rule, period) if all_groups else []:
+    for key in _applicable_keys(agreement, rule, period):
         members[key] = []
     for entry in pool:
-        if entry.activity in rule.counts and period.contains(entry.start_day) and entry.status.is_counted:
+        if _counts_in(rule, period, entry):
             found_key = group_key(agreement, rule, entry)
             if found_key is not None:
                 members[found_key].append(entry)

@@ -121,8 +121,8 @@ def by_comparison(
     """The definition: evaluate the window without and with the entry; keep the rows of
     its groups and the findings that are new."""
     first, last = window_of(agreement, entry)
-    before = evaluate(agreement, pool, declarations, start=first, end=last, all_groups=False)
-    after = evaluate(agreement, [*pool, entry], declarations, start=first, end=last, all_groups=False)
+    before = evaluate(agreement, pool, declarations, start=first, end=last)
+    after = evaluate(agreement, [*pool, entry], declarations, start=first, end=last)
 
     def key(row: QuotaRow) -> tuple[object, ...]:
         return (row.rule, row.receiving_state, row.inspecting_state, row.object, row.period_start)
@@ -133,8 +133,9 @@ def by_comparison(
             group = group_key(agreement, rule, entry)
             if group is not None:
                 wanted.add((rule.id, *group, rule.period.containing(entry.start_day).start))
-    old = {key(r): r for r in before.rows}
-    rows = [(old.get(key(r)), r) for r in after.rows if key(r) in wanted]
+    # A group with nothing counted in it has no "before" (and, after, no row at all).
+    old = {key(r): r for r in before.rows if r.used + r.pending}
+    rows = [(old.get(key(r)), r) for r in after.rows if key(r) in wanted and r.used + r.pending]
     known = {f.identity() for f in before.findings}
     return rows, [f for f in after.findings if f.identity() not in known]
 
