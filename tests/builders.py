@@ -63,6 +63,8 @@ def csv_row(ref: str, **overrides: str) -> str:
         "location": "Minsk region",
         "object": "",
         "notes": "",
+        "guests": "",
+        "cause": "",
     }
     values.update(overrides)
     out = io.StringIO()

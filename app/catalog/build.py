@@ -7,15 +7,26 @@ states that are parties. Each problem is returned with its field path.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 
-from app.catalog.schema import AgreementFile, LimitModel, PartyBlock, QuotaRuleModel, RefModel, SourceModel
+from app.catalog.schema import (
+    AgreementFile,
+    LimitModel,
+    OutcomeModel,
+    PartyBlock,
+    QuotaRuleModel,
+    RefModel,
+    SourceModel,
+    TimingRuleModel,
+)
 from app.domain.agreement import (
     Agreement,
     GroupMember,
     Limit,
     LimitKind,
     LimitRef,
+    Outcome,
     PartyGroup,
     PartyTimeline,
     Provision,
@@ -24,6 +35,7 @@ from app.domain.agreement import (
     RuleKind,
     Source,
     Suspension,
+    TeamScope,
     TimingRule,
 )
 from app.domain.formula import Formula, FormulaError, parse_formula
@@ -50,9 +62,7 @@ def build_agreement(model: AgreementFile) -> tuple[Agreement, Problems]:
     _check_references(model, problems)
     if any(r.kind is RuleKind.PAIR for r in rules) and len(parties) != 2:
         problems.append((("quota_rules",), "pair rules need an agreement of exactly two parties"))
-    timing = tuple(
-        TimingRule(activity=t.activity, kind=t.kind, value=t.value, source=source(t.source)) for t in model.timing_rules
-    )
+    timing = tuple(_timing(t) for t in model.timing_rules)
     agreement = Agreement(
         id=model.id,
         title_en=model.title.en,
@@ -67,8 +77,32 @@ def build_agreement(model: AgreementFile) -> tuple[Agreement, Problems]:
         timing_rules=timing,
         refusable={r.activity: source(r.source) for r in model.refusable_activities},
         provisions=tuple(Provision(id=p.id, text=p.text, source=source(p.source)) for p in model.provisions),
+        outcomes={str(o.status): _outcome(o) for o in model.outcomes},
     )
     return agreement, problems
+
+
+def _timing(model: TimingRuleModel) -> TimingRule:
+    return TimingRule(
+        activity=model.activity,
+        kind=model.kind,
+        value=model.value,
+        source=source(model.source),
+        team=model.team or TeamScope.WHOLE_TEAM,
+        team_source=source(model.team_source) if model.team_source else None,
+        per_further_object=model.per_further_object,
+        cap=model.cap,
+    )
+
+
+def _outcome(model: OutcomeModel) -> Outcome:
+    return Outcome(
+        status=str(model.status),
+        counted=model.counted,
+        compliant=model.compliant,
+        uncounted_causes=frozenset(str(c) for c in model.uncounted_causes),
+        source=source(model.source),
+    )
 
 
 def _parties(model: AgreementFile, problems: Problems) -> dict[str, PartyTimeline]:
@@ -83,16 +117,29 @@ def _parties(model: AgreementFile, problems: Problems) -> dict[str, PartyTimelin
             for t, other in enumerate(suspension.toward or []):
                 if other not in parties:
                     problems.append((("parties", b, "suspensions", n, "toward", t), f"{other} is not a party"))
-        joined = block.joined_on or model.status.in_force_from
+        if block.deposited_on and (block.joined_on or model.accession is None):
+            why = (
+                "give joined_on or deposited_on, not both" if block.joined_on else "the agreement has no accession rule"
+            )
+            problems.append((("parties", b, "deposited_on"), why))
+        joined = _joined_on(model, block)
         if block.withdrew_on and block.withdrew_on <= joined:
             problems.append((("parties", b, "withdrew_on"), "withdrew_on must be after joined_on"))
     return parties
 
 
+def _joined_on(model: AgreementFile, block: PartyBlock) -> dt.date:
+    """Open Skies Article XVII para 6: a state depositing its instrument after entry into
+    force is a party from 60 days after the deposit (the agreement's accession rule)."""
+    if block.deposited_on and model.accession and not block.joined_on:
+        return block.deposited_on + dt.timedelta(days=model.accession.delay_days)
+    return block.joined_on or model.status.in_force_from
+
+
 def _timeline(model: AgreementFile, state: str, block: PartyBlock) -> PartyTimeline:
     return PartyTimeline(
         state=state,
-        joined_on=block.joined_on or model.status.in_force_from,
+        joined_on=_joined_on(model, block),
         withdrew_on=block.withdrew_on,
         suspensions=tuple(
             Suspension(
@@ -145,6 +192,8 @@ def _rule(model: AgreementFile, index: int, rule: QuotaRuleModel, party_ids: set
         period=_period(rule),
         limit=_limit(rule.limit, (*loc, "limit"), problems),
         party_limits={p: _limit(lm, (*loc, "party_limits", p), problems) for p, lm in rule.party_limits.items()},
+        counts_per=rule.counts_per,
+        counts_per_source=source(rule.counts_per_source) if rule.counts_per_source else None,
         description=rule.description,
         source=source(rule.source),
     )

@@ -12,7 +12,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from app.domain.agreement import Activity, Confidence, RuleKind, TimingKind
+from app.domain.agreement import Activity, Confidence, CountUnit, RuleKind, TeamScope, TimingKind
+from app.domain.ledger import Cause, Status
 from app.domain.periods import PeriodKind
 
 StateCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
@@ -63,6 +64,8 @@ class SuspensionModel(Strict):
 class PartyBlock(Strict):
     states: list[StateCode] = Field(min_length=1)
     joined_on: dt.date | None = None
+    # Where the agreement's accession rule applies: the day the instrument was deposited.
+    deposited_on: dt.date | None = None
     withdrew_on: dt.date | None = None
     suspensions: list[SuspensionModel] = []
     source: SourceModel | None = None
@@ -130,14 +133,60 @@ class QuotaRuleModel(Strict):
     period: PeriodKind | PeriodModel = PeriodKind.CALENDAR_YEAR
     limit: LimitModel
     party_limits: dict[PartyId, LimitModel] = {}
+    counts_per: CountUnit = CountUnit.MISSION
+    counts_per_source: SourceModel | None = None
     description: str = ""
     source: SourceModel
+
+    @model_validator(mode="after")
+    def _per_object_cited(self) -> QuotaRuleModel:
+        if self.counts_per is CountUnit.OBJECT and self.counts_per_source is None:
+            raise ValueError("a rule that counts once per object cites its source (counts_per_source)")
+        return self
 
 
 class TimingRuleModel(Strict):
     activity: Activity
     kind: TimingKind
     value: int = Field(ge=0)
+    source: SourceModel
+    team: TeamScope | None = None
+    team_source: SourceModel | None = None
+    per_further_object: int = Field(default=0, ge=0)
+    cap: int | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _fits_kind(self) -> TimingRuleModel:
+        if (self.team is not None or self.team_source is not None) and self.kind is not TimingKind.MAX_TEAM_SIZE:
+            raise ValueError("team and team_source belong to max_team_size rules only")
+        if self.team is not None and self.team_source is None:
+            raise ValueError("a team-size rule that says whom it counts cites its source (team_source)")
+        if (self.per_further_object or self.cap is not None) and self.kind is not TimingKind.MAX_DURATION_HOURS:
+            raise ValueError("per_further_object and cap belong to max_duration_hours rules only")
+        return self
+
+
+class OutcomeModel(Strict):
+    """What a status beyond the basic ones means under this agreement, and whether it counts."""
+
+    status: Status
+    counted: bool
+    compliant: bool = True
+    uncounted_causes: list[Cause] = []
+    source: SourceModel
+
+    @field_validator("status")
+    @classmethod
+    def _own_status(cls, value: Status) -> Status:
+        if value not in (Status.CURTAILED, Status.PROHIBITED, Status.REFUSED_FORCE_MAJEURE):
+            raise ValueError("outcomes define curtailed, prohibited or refused_force_majeure")
+        return value
+
+
+class AccessionModel(Strict):
+    """A state that joins later is a party from this many days after depositing its instrument."""
+
+    delay_days: int = Field(ge=0)
     source: SourceModel
 
 
@@ -167,4 +216,6 @@ class AgreementFile(Strict):
     timing_rules: list[TimingRuleModel] = []
     provisions: list[ProvisionModel] = []
     refusable_activities: list[RefusableModel] = []
+    outcomes: list[OutcomeModel] = []
+    accession: AccessionModel | None = None
     notes: str | None = None

@@ -23,12 +23,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.db.models import DeclarationRevision, EntryRevision, LedgerEntryRow, LedgerState
-from app.domain.chain import ABSENT, ENTRY_FIELDS, GENESIS, ChainHead, canonical_text, entry_texts, link
+from app.domain.chain import ABSENT, ENTRY_COLUMNS, GENESIS, ChainHead, canonical_text, entry_texts, hashed, link
 from app.domain.ledger import LedgerEntry
 
 # entry_revisions columns in the order rows are written: the chained fields
 # (app/domain/chain.py) without seq and ref, which come from elsewhere.
-_REVISION_COLUMNS = ("entry_id", *ENTRY_FIELDS[2:], "seq", "chain_hash")
+_REVISION_COLUMNS = ("entry_id", *ENTRY_COLUMNS[2:], "seq", "chain_hash")
 
 
 def _table(model: Any) -> Table:
@@ -110,7 +110,7 @@ def _same(value: Any) -> Any:
 # field separator, and NULL is \N. Only the free-text columns can hold those; the
 # rest are codes, numbers and ISO texts.
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-_FREE_TEXT = tuple(_REVISION_COLUMNS.index(c) for c in ("recorded_by", "location", "object", "notes"))
+_FREE_TEXT = tuple(_REVISION_COLUMNS.index(c) for c in ("recorded_by", "location", "object", "notes", "guests"))
 _NULLABLE = tuple(_REVISION_COLUMNS.index(c) for c in ("replied_iso", "team_size"))
 _INTEGERS = tuple(_REVISION_COLUMNS.index(c) for c in ("entry_id", "revision", "team_size", "seq"))
 _RECORDED_AT = _REVISION_COLUMNS.index("recorded_at")
@@ -171,7 +171,7 @@ class LedgerWriter:
         seq = str(self.head.seq + 1)
         number_text = str(number)
         # The chain's order (ENTRY_FIELDS): seq, ref, revision, recorded_at/by, content.
-        chained = link(self.head.hash, [seq, ref, number_text, self.at_text, self.by, *content])
+        chained = link(self.head.hash, [seq, ref, number_text, self.at_text, self.by, *hashed(content)])
         self.head = ChainHead(self.head.seq + 1, chained)
         return [str(entry_id), number_text, self.at_text, self.by, *content, seq, chained]
 

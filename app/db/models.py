@@ -89,11 +89,15 @@ class EntryRevision(Base):
     end_iso: Mapped[str] = mapped_column(String(32))
     start_on: Mapped[dt.date] = mapped_column(Date)
     end_on: Mapped[dt.date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(32))
     team_size: Mapped[int | None] = mapped_column(Integer)
     location: Mapped[str] = mapped_column(Text, default="")
-    object: Mapped[str] = mapped_column(String(200), default="")
+    # One object, or the objects of a mission in sequence joined by "; ".
+    object: Mapped[str] = mapped_column(Text, default="")
     notes: Mapped[str] = mapped_column(Text, default="")
+    # Guest inspectors by state ("IT:1 NL:1"); why a flight was curtailed.
+    guests: Mapped[str] = mapped_column(Text, default="", server_default="")
+    cause: Mapped[str] = mapped_column(String(40), default="", server_default="")
     # Place in the ledger's hash chain and the chained hash (app/domain/chain.py).
     seq: Mapped[int] = mapped_column(BigInteger, unique=True)
     chain_hash: Mapped[str] = mapped_column(String(64))

@@ -42,7 +42,7 @@ from app.db.models import (
     QuotaLock,
 )
 from app.domain.agreement import Activity
-from app.domain.ledger import Declaration, LedgerEntry, Status
+from app.domain.ledger import Cause, Declaration, LedgerEntry, Status, parse_guests
 from app.domain.limits import DeclarationKey
 from app.domain.moments import parse_moment
 
@@ -269,6 +269,8 @@ def to_entry(row: Any) -> LedgerEntry:
         location=row.location,
         object=row.object,
         notes=row.notes,
+        guests=parse_guests(row.guests),
+        cause=Cause(row.cause) if row.cause else None,
     )
 
 

@@ -44,6 +44,20 @@ class TimingKind(StrEnum):
     ENTRY_WITHIN_HOURS = "entry_within_hours"
 
 
+class CountUnit(StrEnum):
+    """What one entry counts as against a rule: one mission, or each object it inspects."""
+
+    MISSION = "mission"
+    OBJECT = "object"
+
+
+class TeamScope(StrEnum):
+    """Whom a team-size limit counts: the whole team, guests included, or the lead state's own."""
+
+    WHOLE_TEAM = "whole_team"
+    LEAD_INSPECTORS = "lead_inspectors"
+
+
 class LimitKind(StrEnum):
     CONSTANT = "constant"
     FORMULA = "formula"
@@ -114,6 +128,8 @@ class QuotaRule:
     period: PeriodSpec
     limit: Limit
     party_limits: Mapping[str, Limit] = field(default_factory=dict)
+    counts_per: CountUnit = CountUnit.MISSION
+    counts_per_source: Source | None = None
     description: str = ""
     source: Source
 
@@ -143,6 +159,35 @@ class TimingRule:
     activity: Activity
     kind: TimingKind
     value: int
+    source: Source
+    # max_team_size: whom the limit counts.
+    team: TeamScope = TeamScope.WHOLE_TEAM
+    team_source: Source | None = None
+    # max_duration_hours of a mission to several objects in sequence: hours added for each
+    # object after the first, up to an overall cap (CFE: 48 h + 36 h each, at most 10 days).
+    per_further_object: int = 0
+    cap: int | None = None
+
+    def limit_for(self, objects: int) -> int:
+        """The limit for a mission to ``objects`` objects in sequence."""
+        limit = self.value + self.per_further_object * max(0, objects - 1)
+        return limit if self.cap is None else min(limit, self.cap)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Outcome:
+    """What a ledger status beyond the basic ones means under this agreement.
+
+    ``counted``: it counts as used against the quotas; ``uncounted_causes`` are the
+    recorded causes for which it does not (a curtailed Open Skies flight counts
+    unless the observed party or force-majeure air traffic control cut it short).
+    ``compliant``: for a refusal, whether refusing so is within the agreement.
+    """
+
+    status: str
+    counted: bool
+    compliant: bool = True
+    uncounted_causes: frozenset[str] = frozenset()
     source: Source
 
 
@@ -181,12 +226,6 @@ class PartyTimeline:
 
     def is_party(self, day: date) -> bool:
         return self.joined_on <= day and (self.withdrew_on is None or day < self.withdrew_on)
-
-    def suspended_toward(self, day: date, other: str) -> bool:
-        return any(s.covers(day, other) for s in self.suspensions)
-
-    def fully_suspended(self, day: date) -> bool:
-        return any(s.toward is None and s.covers(day, "") for s in self.suspensions)
 
     def change_days(self) -> set[date]:
         days = {self.joined_on}
@@ -249,6 +288,7 @@ class Agreement:
     # Activities the receiving state may refuse even within quota (CFE challenge
     # inspections, PoI section VIII para 4): refusing them is never a violation.
     refusable: Mapping[Activity, Source] = field(default_factory=dict)
+    outcomes: Mapping[str, Outcome] = field(default_factory=dict)
     # Memo of force-change days per state; derived data, not part of identity.
     _change_days: dict[str, frozenset[date]] = field(default_factory=dict, compare=False, repr=False)
 

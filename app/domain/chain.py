@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from app.domain.ledger import LedgerEntry
+from app.domain.ledger import LedgerEntry, format_guests
 from app.domain.moments import day_of, format_moment
 
 CHAIN_FORMAT = "csbm-chain-1"
@@ -64,12 +64,26 @@ DECLARATION_FIELDS: tuple[str, ...] = (
 )
 
 
+# Columns added after the chain began. A revision's hash covers them only where
+# one of them holds something, so revisions recorded before they existed (and
+# every filed report's chain head) keep their hashes; any value put into them
+# outside csbm still breaks the chain.
+ENTRY_EXTENSION: tuple[str, ...] = ("guests", "cause")
+ENTRY_COLUMNS: tuple[str, ...] = ENTRY_FIELDS + ENTRY_EXTENSION
+
 # What an entry itself says (not who recorded it, when, or where in the chain).
-ENTRY_CONTENT: tuple[str, ...] = ENTRY_FIELDS[5:]
+ENTRY_CONTENT: tuple[str, ...] = ENTRY_COLUMNS[5:]
+
+
+def hashed(texts: Sequence[str], optional: int = len(ENTRY_EXTENSION)) -> Sequence[str]:
+    """The texts a hash covers: the trailing ``optional`` ones only where one is not empty."""
+    if optional and not any(texts[-optional:]):
+        return texts[:-optional]
+    return texts
 
 
 def entry_texts(entry: LedgerEntry) -> tuple[str, ...]:
-    """The entry's content as chain texts, in ENTRY_CONTENT order.
+    """The entry's content as stored texts, in ENTRY_CONTENT order (``hashed`` says which are chained).
 
     They are what is stored, so two entries store the same content exactly
     when their texts are equal: an import compares them to decide whether a
@@ -92,6 +106,8 @@ def entry_texts(entry: LedgerEntry) -> tuple[str, ...]:
         entry.location,
         entry.object,
         entry.notes,
+        format_guests(entry.guests),
+        entry.cause.value if entry.cause is not None else "",
     )
 
 

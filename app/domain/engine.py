@@ -13,15 +13,16 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from app.domain.agreement import Activity, Agreement, QuotaRule, RuleKind
+from app.domain.counting import Tally, tally, units
 from app.domain.findings import Code, Finding
-from app.domain.force import in_force_between_during, party_in_force_during
-from app.domain.groups import CountedGroup, group_key, make_finding, missing_declaration_finding
+from app.domain.force import obligation_changed, obligation_standing, party_during
+from app.domain.groups import CountedGroup, MissingDeclarations, group_keys, make_finding, missing_label
 from app.domain.ledger import LedgerEntry
-from app.domain.limits import DeclarationKey, LimitResolver
+from app.domain.limits import DeclarationKey, LimitResolver, ResolvedLimit
 from app.domain.moments import end_instant, start_instant
 from app.domain.periods import Period
 from app.domain.quota import QuotaRow, RowKey
-from app.domain.rules import concurrency_findings, entry_findings, refusal_findings
+from app.domain.rules import concurrency_findings, entry_findings, force_findings, refusal_findings
 
 # Activities are hours to days long; this margin lets a concurrency check see
 # an activity that started shortly before the window and still overlaps it.
@@ -61,12 +62,15 @@ def evaluate(
     start: date,
     end: date,
     count_until: date | None = None,
+    as_of: date | None = None,
 ) -> Evaluation:
     """Quota rows for every rule period overlapping [start, end], and findings.
 
     ``count_until`` leaves out entries that start after it (a Q2 report shows
     the year's use up to 30 June). Findings are about entries that start in
-    [start, end].
+    [start, end], plus one period-level warning per missing declaration. Each
+    row's force is read as at its period's end, or at ``as_of`` when that is
+    earlier (a replay).
     """
     # Sorted once into counting order; every group built from it keeps that order.
     pool = sorted(
@@ -76,22 +80,39 @@ def evaluate(
     resolver = LimitResolver(agreement, declarations)
     rows: list[QuotaRow] = []
     findings: list[Finding] = []
+    for entry in pool:
+        findings += entry_findings(agreement, entry)
+    # An activity the agreement did not cover has its not_in_force finding, and no other quota finding.
+    unbound = {f.entry_ref for f in findings if f.code is Code.NOT_IN_FORCE}
+    missing = MissingDeclarations()
     groups: dict[tuple[str, Period, RowKey], CountedGroup] = {}
     for rule in agreement.quota_rules:
         if rule.kind is RuleKind.CONCURRENCY:
-            findings += concurrency_findings(agreement, rule, pool, resolver)
+            findings += concurrency_findings(agreement, rule, pool, resolver, missing)
             continue
         for period in rule.period.overlapping(start, end):
-            for group in _count_rule(agreement, rule, period, pool, resolver):
+            parties = _parties_in_period(agreement, period)
+            for group in _count_rule(agreement, rule, period, pool, resolver, parties):
                 groups[(rule.id, period, group.key)] = group
-                rows.append(_row(agreement, group))
-                findings += [_over_limit_finding(agreement, group, n, e) for n, e in _over_limit(group)]
-    for entry in pool:
-        findings += entry_findings(agreement, entry)
+                rows.append(_row(agreement, group, parties, as_of))
+                findings += _group_findings(agreement, group, missing, unbound)
     findings += refusal_findings(agreement, pool, groups, resolver)
     starts = {e.ref: e.start_day for e in pool}
     in_window = [f for f in findings if f.entry_ref is None or start <= starts[f.entry_ref] <= end]
+    in_window += missing.findings(agreement, lambda ref: ref not in unbound and start <= starts[ref] <= end)
     return Evaluation(sorted(rows, key=QuotaRow.sort_key), _unique(in_window))
+
+
+def _group_findings(
+    agreement: Agreement, group: CountedGroup, missing: MissingDeclarations, unbound: set[str | None]
+) -> list[Finding]:
+    if group.limit.value is None:
+        for entry in group.entries:
+            missing.add(group.rule, group.limit, entry)
+        return []
+    return [
+        _over_limit_finding(agreement, group, n, e) for n, e in _over_limit(agreement, group) if e.ref not in unbound
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +152,8 @@ def evaluate_addition(
     resolver = LimitResolver(agreement, declarations)
     rows: list[tuple[QuotaRow | None, QuotaRow]] = []
     findings = entry_findings(agreement, entry)
+    unbound = {f.entry_ref for f in findings if f.code is Code.NOT_IN_FORCE}
+    missing = MissingDeclarations()
     groups: dict[tuple[str, Period, RowKey], CountedGroup] = {}
     near_before, near_after = _running_with(entry, before), _running_with(entry, after)
     for rule in agreement.quota_rules:
@@ -139,31 +162,86 @@ def evaluate_addition(
         if rule.kind is RuleKind.CONCURRENCY:
             findings += _new_findings(
                 concurrency_findings(agreement, rule, near_before, resolver),
-                concurrency_findings(agreement, rule, near_after, resolver),
+                concurrency_findings(agreement, rule, near_after, resolver, missing),
             )
-            continue
-        key = group_key(agreement, rule, entry)
-        if key is None:
             continue
         period = rule.period.containing(entry.start_day)
-        limit = resolver.resolve(rule, key[0], key[1], period.start.year)
-        without, with_it = (
-            CountedGroup(
-                rule=rule, period=period, key=key, limit=limit, entries=_members(agreement, rule, period, key, pool)
+        parties = _parties_in_period(agreement, period)
+        for key in group_keys(agreement, rule, entry):
+            limit = resolver.resolve(rule, key[0], key[1], period.start.year)
+            without, with_it = (
+                CountedGroup(
+                    rule=rule,
+                    period=period,
+                    key=key,
+                    limit=limit,
+                    entries=_members(agreement, rule, period, key, pool),
+                )
+                for pool in (before, after)
             )
-            for pool in (before, after)
-        )
-        groups[(rule.id, period, key)] = with_it
-        if with_it.entries:
-            rows.append((_row(agreement, without) if without.entries else None, _row(agreement, with_it)))
-        flagged = {e.ref for _, e in _over_limit(without)}
-        findings += [
-            _over_limit_finding(agreement, with_it, n, e) for n, e in _over_limit(with_it) if e.ref not in flagged
-        ]
+            groups[(rule.id, period, key)] = with_it
+            if with_it.entries:
+                old_row = _row(agreement, without, parties, None) if without.entries else None
+                rows.append((old_row, _row(agreement, with_it, parties, None)))
+            if limit.value is None and entry in with_it.entries:
+                missing.add(rule, limit, entry)
+            flagged = {e.ref for _, e in _over_limit(agreement, without)}
+            findings += [
+                _over_limit_finding(agreement, with_it, n, e)
+                for n, e in _over_limit(agreement, with_it)
+                if e.ref not in flagged and e.ref not in unbound and not _unbound(agreement, e)
+            ]
     findings += [f for f in refusal_findings(agreement, near_after, groups, resolver) if f.entry_ref == entry.ref]
     starts = {e.ref: e.start_day for e in after}
     in_window = [f for f in findings if f.entry_ref is None or start <= starts[f.entry_ref] <= end]
+    in_window += _new_missing(agreement, missing, before, resolver, entry, unbound, (start, end))
     return Addition(sorted(rows, key=lambda pair: pair[1].sort_key()), _unique(in_window))
+
+
+def _new_missing(
+    agreement: Agreement,
+    missing: MissingDeclarations,
+    before: list[LedgerEntry],
+    resolver: LimitResolver,
+    entry: LedgerEntry,
+    unbound: set[str | None],
+    window: tuple[date, date],
+) -> list[Finding]:
+    """The missing-declaration warnings the entry would be the first to raise in the window."""
+    found = missing.findings(agreement, lambda ref: ref == entry.ref and ref not in unbound)
+    if not found:
+        return []
+    known = _missing_keys(agreement, before, resolver, window)
+    return [f for f in found if f.subject not in known]
+
+
+def _missing_keys(
+    agreement: Agreement, pool: list[LedgerEntry], resolver: LimitResolver, window: tuple[date, date]
+) -> set[str]:
+    """The labels of the declarations missing for some bound entry of the pool in the window."""
+    labels: set[str] = set()
+    for entry in pool:
+        if not window[0] <= entry.start_day <= window[1] or tally(agreement, entry) is Tally.NONE:
+            continue
+        if _unbound(agreement, entry):
+            continue
+        for rule in agreement.quota_rules:
+            if entry.activity in rule.counts:
+                labels |= {missing_label(k) for k in _limit_of(agreement, rule, entry, resolver).missing}
+    return labels
+
+
+def _unbound(agreement: Agreement, entry: LedgerEntry) -> bool:
+    """A counted activity on a day the agreement did not bind its two states (not_in_force)."""
+    return bool(force_findings(agreement, entry))
+
+
+def _limit_of(agreement: Agreement, rule: QuotaRule, entry: LedgerEntry, resolver: LimitResolver) -> ResolvedLimit:
+    year = rule.period.containing(entry.start_day).start.year
+    if rule.kind is RuleKind.CONCURRENCY:
+        return resolver.resolve(rule, agreement.quota_party(entry.receiving_state, entry.start_day), None, year)
+    keys = group_keys(agreement, rule, entry)
+    return resolver.resolve(rule, keys[0][0], keys[0][1], year) if keys else ResolvedLimit(1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,12 +290,24 @@ def _quota_partners(agreement: Agreement, state: str) -> frozenset[str]:
 def _members(
     agreement: Agreement, rule: QuotaRule, period: Period, key: RowKey, pool: list[LedgerEntry]
 ) -> list[LedgerEntry]:
-    return [e for e in pool if _counts_in(rule, period, e) and group_key(agreement, rule, e) == key]
+    found: list[LedgerEntry] = []
+    for entry in pool:
+        if _counts_in(agreement, rule, period, entry) and key in group_keys(agreement, rule, entry):
+            found += [entry] * _times(rule, entry)
+    return found
 
 
-def _counts_in(rule: QuotaRule, period: Period, entry: LedgerEntry) -> bool:
+def _counts_in(agreement: Agreement, rule: QuotaRule, period: Period, entry: LedgerEntry) -> bool:
     """The entry counts against the rule in the period (in whichever group)."""
-    return entry.activity in rule.counts and entry.status.is_counted and period.contains(entry.start_day)
+    return (
+        entry.activity in rule.counts and period.contains(entry.start_day) and tally(agreement, entry) is not Tally.NONE
+    )
+
+
+def _times(rule: QuotaRule, entry: LedgerEntry) -> int:
+    """A group holds an entry once per unit it counts as: a mission to two objects of
+    verification is two declared-site inspections; a per-object cap sees each object apart."""
+    return 1 if rule.per_object else units(rule, entry)
 
 
 def _running_with(entry: LedgerEntry, pool: list[LedgerEntry]) -> list[LedgerEntry]:
@@ -238,15 +328,14 @@ def _count_rule(
     period: Period,
     pool: list[LedgerEntry],
     resolver: LimitResolver,
+    parties: Mapping[str, frozenset[str]],
 ) -> list[CountedGroup]:
-    members: dict[RowKey, list[LedgerEntry]] = defaultdict(list)
-    for key in _applicable_keys(agreement, rule, period):
-        members[key] = []
+    members: dict[RowKey, list[LedgerEntry]] = {key: [] for key in _applicable_keys(rule, parties)}
     for entry in pool:
-        if _counts_in(rule, period, entry):
-            found_key = group_key(agreement, rule, entry)
-            if found_key is not None:
-                members[found_key].append(entry)
+        if _counts_in(agreement, rule, period, entry):
+            times = _times(rule, entry)
+            for key in group_keys(agreement, rule, entry):
+                members.setdefault(key, []).extend([entry] * times)
     return [
         CountedGroup(
             rule=rule,
@@ -259,9 +348,14 @@ def _count_rule(
     ]
 
 
-def _row(agreement: Agreement, group: CountedGroup) -> QuotaRow:
-    rule, (receiving, inspecting, obj) = group.rule, group.key
-    used = sum(1 for e in group.entries if e.status.is_used)
+def _row(
+    agreement: Agreement, group: CountedGroup, parties: Mapping[str, frozenset[str]], as_of: date | None
+) -> QuotaRow:
+    rule, period, (receiving, inspecting, obj) = group.rule, group.period, group.key
+    used = sum(1 for e in group.entries if tally(agreement, e) is Tally.USED)
+    one, other = _sides(agreement, rule, group.key, parties, period)
+    day = period.end if as_of is None else min(max(as_of, period.start), period.end)
+    standing = obligation_standing(agreement, one, other, day)
     return QuotaRow(
         agreement=agreement.id,
         rule=rule.id,
@@ -270,29 +364,62 @@ def _row(agreement: Agreement, group: CountedGroup) -> QuotaRow:
         receiving_state=receiving,
         inspecting_state=inspecting,
         object=obj,
-        period_start=group.period.start,
-        period_end=group.period.end,
+        period_start=period.start,
+        period_end=period.end,
         limit=group.limit.value,
         used=used,
         pending=len(group.entries) - used,
+        force=str(standing.force),
+        force_since=standing.since,
+        force_changed=obligation_changed(agreement, one, other, period.start, day),
     )
 
 
-def _over_limit(group: CountedGroup) -> list[tuple[int, LedgerEntry]]:
-    """The group's entries past its limit, each with its number; all of them when the limit is unknown."""
+def _sides(
+    agreement: Agreement,
+    rule: QuotaRule,
+    key: RowKey,
+    parties: Mapping[str, frozenset[str]],
+    period: Period,
+) -> tuple[frozenset[str], frozenset[str] | None]:
+    """The states on each side of a row's obligation: one side for a passive or an active
+    quota (the party's own standing), both for a cap between two parties."""
+    receiving, inspecting, _ = key
+    if rule.kind is RuleKind.ACTIVE:
+        return _states_of(agreement, inspecting, parties, period), None
+    one = _states_of(agreement, receiving, parties, period)
+    if rule.scopes_inspecting:
+        return one, _states_of(agreement, inspecting, parties, period)
+    return one, None
+
+
+def _states_of(
+    agreement: Agreement, party: str | None, parties: Mapping[str, frozenset[str]], period: Period
+) -> frozenset[str]:
+    if party is None:
+        return frozenset()
+    if party in parties:
+        return parties[party]
+    for group in agreement.groups:
+        if group.id == party:
+            return frozenset(m.state for m in group.members if m.start <= period.end)
+    return frozenset({party})
+
+
+def _over_limit(agreement: Agreement, group: CountedGroup) -> list[tuple[int, LedgerEntry]]:
+    """The group's units past its limit, each with its number (none when the limit is unknown)."""
     rule, limit = group.rule, group.limit.value
     if limit is None:
-        return list(enumerate(group.entries, start=1))
+        return []
     # SEMANTICS section 5: the active quota is exceeded by what was conducted;
     # every other cap is taken by what is counted (pending or used).
-    counted = [e for e in group.entries if rule.kind is not RuleKind.ACTIVE or e.status.is_used]
+    counted = [e for e in group.entries if rule.kind is not RuleKind.ACTIVE or tally(agreement, e) is Tally.USED]
     return [(n, e) for n, e in enumerate(counted, start=1) if n > limit]
 
 
 def _over_limit_finding(agreement: Agreement, group: CountedGroup, number: int, entry: LedgerEntry) -> Finding:
-    rule, limit = group.rule, group.limit
-    if limit.value is None:
-        return missing_declaration_finding(agreement, rule, limit, entry)
+    rule, limit = group.rule, group.limit.value
+    assert limit is not None  # _over_limit yields nothing for an unknown limit
     return make_finding(
         agreement,
         rule.id,
@@ -300,45 +427,37 @@ def _over_limit_finding(agreement: Agreement, group: CountedGroup, number: int, 
         _OVER_LIMIT_CODE[rule.kind],
         entry,
         count=number,
-        limit=limit.value,
+        limit=limit,
         scope=rule.id,
         period=f"{group.period.start}..{group.period.end}",
+        object=group.key[2] or entry.object,
     )
 
 
-def _applicable_keys(agreement: Agreement, rule: QuotaRule, period: Period) -> list[RowKey]:
-    """A row exists for every rule and group that applies in the period."""
+def _applicable_keys(rule: QuotaRule, parties: Mapping[str, frozenset[str]]) -> list[RowKey]:
+    """A row exists for every rule and group that applies in the period; one whose
+    obligation is suspended or withdrawn says so, rather than disappearing."""
     if rule.per_object:
         return []
-    parties = _parties_in_period(agreement, period)
     if rule.kind is RuleKind.PASSIVE:
         return [(p, None, None) for p in parties]
     if rule.kind is RuleKind.ACTIVE:
         return [(None, p, None) for p in parties]
-    return [
-        (receiving, inspecting, None)
-        for receiving in parties
-        for inspecting in parties
-        if receiving != inspecting and _pair_in_force(agreement, parties[receiving], parties[inspecting], period)
-    ]
+    return [(receiving, inspecting, None) for receiving in parties for inspecting in parties if receiving != inspecting]
 
 
 def _parties_in_period(agreement: Agreement, period: Period) -> dict[str, frozenset[str]]:
-    """Quota parties with force during the period, each with its member states."""
+    """Quota parties during the period, each with its member states."""
     parties: dict[str, set[str]] = defaultdict(set)
     for state, timeline in agreement.parties.items():
-        if party_in_force_during(agreement, state, period.start, period.end):
+        if party_during(agreement, state, period.start, period.end):
             day = max(period.start, timeline.joined_on)
             parties[agreement.quota_party(state, day)].add(state)
     return {party: frozenset(states) for party, states in sorted(parties.items())}
 
 
-def _pair_in_force(agreement: Agreement, one: frozenset[str], other: frozenset[str], period: Period) -> bool:
-    return any(in_force_between_during(agreement, a, b, period.start, period.end) for a in one for b in other)
-
-
 def _unique(findings: list[Finding]) -> list[Finding]:
-    seen: dict[tuple[str, str | None, str, str], Finding] = {}
+    seen: dict[tuple[str, str | None, str, str, str], Finding] = {}
     for finding in findings:
         seen.setdefault(finding.identity(), finding)
     return sorted(seen.values(), key=Finding.sort_key)

@@ -82,6 +82,9 @@ class Finding:
     agreement: str
     rule: str
     responsible_state: str
+    # What a period-level finding is about, where entry_ref is None: "BY oov 2026" for
+    # the one missing_declaration warning per state, year and declaration name.
+    subject: str = ""
     # The values the message is rendered from, in English here and in another
     # language by the reports. Rendered on demand: a dense year can raise tens
     # of thousands of findings of which a view shows a few.
@@ -97,8 +100,8 @@ class Finding:
     def severity(self) -> Severity:
         return self.code.severity
 
-    def identity(self) -> tuple[str, str | None, str, str]:
-        return (self.code, self.entry_ref, self.agreement, self.rule)
+    def identity(self) -> tuple[str, str | None, str, str, str]:
+        return (self.code, self.entry_ref, self.agreement, self.rule, self.subject)
 
     def as_json(self) -> dict[str, str | None]:
         return {
@@ -112,4 +115,4 @@ class Finding:
         }
 
     def sort_key(self) -> tuple[object, ...]:
-        return (SEVERITY_ORDER[self.severity], self.entry_ref or "", self.agreement, self.rule, self.code)
+        return (SEVERITY_ORDER[self.severity], self.entry_ref or "", self.agreement, self.rule, self.code, self.subject)

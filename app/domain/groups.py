@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import bisect
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from app.domain.agreement import Agreement, QuotaRule, RuleKind, Source
 from app.domain.findings import Code, Finding, Responsible
 from app.domain.ledger import LedgerEntry
-from app.domain.limits import ResolvedLimit
+from app.domain.limits import DeclarationKey, ResolvedLimit
 from app.domain.messages import message_params
 from app.domain.periods import Period
 from app.domain.quota import RowKey
@@ -29,32 +30,35 @@ class CountedGroup:
         return bisect.bisect_left(self.entries, entry.counting_key(), key=LedgerEntry.counting_key)
 
 
-def group_key(agreement: Agreement, rule: QuotaRule, entry: LedgerEntry) -> RowKey | None:
-    """Which group of ``rule`` an entry counts in; None when the rule cannot apply."""
+def group_keys(agreement: Agreement, rule: QuotaRule, entry: LedgerEntry) -> tuple[RowKey, ...]:
+    """The groups of ``rule`` an entry counts in: one, or one per object for a per-object cap
+    (a mission to two units counts against each unit's cap); none when the rule cannot apply.
+
+    Only the lead (inspecting) state is a side of a group: guests count nowhere.
+    """
     day = entry.start_day
-    receiving = agreement.quota_party(entry.receiving_state, day)
     inspecting = agreement.quota_party(entry.inspecting_state, day)
-    if rule.per_object and not entry.object:
-        return None
-    obj = entry.object if rule.per_object else None
     if rule.kind is RuleKind.ACTIVE:
-        return (None, inspecting, None)
-    return (receiving, inspecting if rule.scopes_inspecting else None, obj)
+        return ((None, inspecting, None),)
+    receiving = agreement.quota_party(entry.receiving_state, day)
+    side = inspecting if rule.scopes_inspecting else None
+    if rule.per_object:
+        return tuple((receiving, side, obj) for obj in entry.objects)
+    return ((receiving, side, None),)
 
 
 def make_finding(
     agreement: Agreement, rule_id: str, source: Source, code: Code, entry: LedgerEntry, **values: object
 ) -> Finding:
     responsible = entry.receiving_state if code.responsible is Responsible.RECEIVING else entry.inspecting_state
-    params = message_params(
-        source,
-        ref=entry.ref,
-        agreement=agreement.id,
-        receiving=entry.receiving_state,
-        inspecting=entry.inspecting_state,
-        object=entry.object,
-        **values,
-    )
+    about: dict[str, object] = {
+        "ref": entry.ref,
+        "agreement": agreement.id,
+        "receiving": entry.receiving_state,
+        "inspecting": entry.inspecting_state,
+        "object": entry.object,
+    }
+    params = message_params(source, **(about | values))
     return Finding(
         code=code,
         entry_ref=entry.ref,
@@ -65,16 +69,62 @@ def make_finding(
     )
 
 
-def missing_declaration_finding(
-    agreement: Agreement, rule: QuotaRule, limit: ResolvedLimit, entry: LedgerEntry
-) -> Finding:
-    """The entry counts against a limit that cannot be known without a declaration."""
-    return make_finding(
-        agreement,
-        rule.id,
-        rule.source,
-        Code.MISSING_DECLARATION,
-        entry,
-        scope=rule.id,
-        missing=", ".join(limit.missing),
+def missing_label(key: DeclarationKey) -> str:
+    owner, year, name = key
+    return f"{owner} {name} {year}"
+
+
+_LISTED_REFS = 12
+
+
+@dataclass(slots=True)
+class MissingDeclarations:
+    """The entries each missing declaration leaves unchecked, gathered over a whole evaluation.
+
+    One missing figure (Belarus's objects of verification for 2026, say) makes every
+    rule that needs it unknown; it is one warning, listing the entries, not one per
+    entry per rule.
+    """
+
+    # declaration -> entry ref -> the rules whose limit it leaves unknown for that entry
+    found: dict[DeclarationKey, dict[str, list[QuotaRule]]] = field(default_factory=dict)
+
+    def add(self, rule: QuotaRule, limit: ResolvedLimit, entry: LedgerEntry) -> None:
+        for key in limit.missing:
+            rules = self.found.setdefault(key, {}).setdefault(entry.ref, [])
+            if rule not in rules:
+                rules.append(rule)
+
+    def findings(self, agreement: Agreement, keep: Callable[[str], bool]) -> list[Finding]:
+        order = {rule.id: n for n, rule in enumerate(agreement.quota_rules)}
+        found = []
+        for key, by_ref in self.found.items():
+            refs = [ref for ref in by_ref if keep(ref)]
+            if refs:
+                rules = {rule.id: rule for ref in refs for rule in by_ref[ref]}
+                ordered = sorted(rules.values(), key=lambda rule: order[rule.id])
+                found.append(_declaration_finding(agreement, key, ordered, refs))
+        return found
+
+
+def _declaration_finding(agreement: Agreement, key: DeclarationKey, rules: list[QuotaRule], refs: list[str]) -> Finding:
+    owner, year, name = key
+    listed = ", ".join(refs[:_LISTED_REFS]) + (f" (+{len(refs) - _LISTED_REFS})" if len(refs) > _LISTED_REFS else "")
+    params = message_params(
+        rules[0].source,
+        owner=owner,
+        name=name,
+        year=year,
+        scope=", ".join(r.id for r in rules),
+        count=len(refs),
+        refs=listed,
+    )
+    return Finding(
+        code=Code.MISSING_DECLARATION,
+        entry_ref=None,
+        agreement=agreement.id,
+        rule=f"declaration.{name}",
+        responsible_state=owner,
+        subject=missing_label(key),
+        params=params,
     )

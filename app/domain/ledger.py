@@ -23,6 +23,13 @@ class Status(StrEnum):
     REFUSED = "refused"
     CANCELLED = "cancelled"
     FORCE_MAJEURE = "force_majeure"
+    # A request the receiving state refused citing force majeure (Russia refused
+    # evaluation visits so in January 2012); whether it counts is the agreement's data.
+    REFUSED_FORCE_MAJEURE = "refused_force_majeure"
+    # Open Skies: a flight cut short (Article VIII section II paras 4-5), and one the
+    # observed party prohibited (Article VIII section I paras 1-3).
+    CURTAILED = "curtailed"
+    PROHIBITED = "prohibited"
 
     @property
     def is_pending(self) -> bool:
@@ -30,13 +37,32 @@ class Status(StrEnum):
         return self in (Status.REQUESTED, Status.ACCEPTED)
 
     @property
-    def is_used(self) -> bool:
-        return self is Status.CONDUCTED
+    def is_refusal(self) -> bool:
+        return self in (Status.REFUSED, Status.REFUSED_FORCE_MAJEURE)
 
-    @property
-    def is_counted(self) -> bool:
-        """Refused, cancelled and force-majeure activities count against nothing."""
-        return self.is_pending or self.is_used
+
+BASE_STATUSES = frozenset(
+    {Status.REQUESTED, Status.ACCEPTED, Status.CONDUCTED, Status.REFUSED, Status.CANCELLED, Status.FORCE_MAJEURE}
+)
+
+
+class Cause(StrEnum):
+    """Why an observation flight was curtailed (Open Skies Article VIII section II para 5)."""
+
+    OBSERVING_PARTY = "observing_party"
+    OBSERVED_PARTY = "observed_party"  # its aircraft, its sensors, its crew's medical emergency
+    AIR_TRAFFIC_CONTROL = "air_traffic_control"  # instructions brought about by force majeure
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Guest:
+    """Guest inspectors of one state in a team led by the inspecting state."""
+
+    state: str
+    count: int
+
+    def __str__(self) -> str:
+        return f"{self.state}:{self.count}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -53,8 +79,11 @@ class LedgerEntry:
     status: Status
     team_size: int | None = None
     location: str = ""
+    # One object, or several inspected in sequence in one mission, joined by "; ".
     object: str = ""
     notes: str = ""
+    guests: tuple[Guest, ...] = ()
+    cause: Cause | None = None
 
     def __post_init__(self) -> None:
         if not REF_PATTERN.match(self.ref):
@@ -73,6 +102,25 @@ class LedgerEntry:
             raise DomainError(f"team size {self.team_size} is negative", field="team_size")
         if self.replied_at is not None and start_instant(self.replied_at) < start_instant(self.requested_at):
             raise DomainError("the reply is earlier than the request", field="replied_at")
+        object.__setattr__(self, "object", join_objects(split_objects(self.object)))
+        object.__setattr__(self, "guests", tuple(sorted(self.guests)))
+        check_guests(self.guests, lead=self.inspecting_state, host=self.receiving_state, team_size=self.team_size)
+        if self.cause is not None and self.status is not Status.CURTAILED:
+            raise DomainError(f"a cause is recorded for curtailed flights only, not for {self.status}", field="cause")
+
+    @property
+    def objects(self) -> tuple[str, ...]:
+        """The objects inspected, in sequence; one mission may inspect several."""
+        return split_objects(self.object) if self.object else ()
+
+    @property
+    def guest_count(self) -> int:
+        return sum(g.count for g in self.guests)
+
+    @property
+    def lead_team_size(self) -> int | None:
+        """The lead (inspecting) state's own inspectors: the team without its guests."""
+        return None if self.team_size is None else self.team_size - self.guest_count
 
     @property
     def start_day(self) -> date:
@@ -93,6 +141,8 @@ class LedgerEntry:
             value = getattr(self, f.name)
             if value is None:
                 record[f.name] = ""
+            elif isinstance(value, tuple):
+                record[f.name] = format_guests(value)
             elif isinstance(value, date):
                 record[f.name] = format_moment(value)
             else:
@@ -101,6 +151,65 @@ class LedgerEntry:
 
 
 LEDGER_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(LedgerEntry))
+OBJECT_SEPARATOR = ";"
+MAX_OBJECT = 200
+
+
+def split_objects(text: str) -> tuple[str, ...]:
+    """The objects of a mission, from "A; B"; an empty or repeated name is refused."""
+    if not text.strip():
+        return ()
+    names = tuple(part.strip() for part in text.split(OBJECT_SEPARATOR))
+    if any(not name for name in names):
+        raise DomainError(f"{text!r} has an empty object name between {OBJECT_SEPARATOR!r}", field="object")
+    for name in names:
+        if len(name) > MAX_OBJECT:
+            raise DomainError(f"an object name is longer than {MAX_OBJECT} characters", field="object")
+        if names.count(name) > 1:
+            raise DomainError(f"{name!r} is named twice in one mission", field="object")
+    return names
+
+
+def join_objects(names: tuple[str, ...]) -> str:
+    return f"{OBJECT_SEPARATOR} ".join(names)
+
+
+def parse_guests(text: str) -> tuple[Guest, ...]:
+    """Guests from space-separated STATE:N pairs, e.g. "IT:1 NL:1 NO:1"."""
+    guests = []
+    for pair in text.split():
+        state, colon, count = pair.partition(":")
+        if not colon or not STATE_CODE.match(state) or not count.lstrip("-").isdigit():
+            raise DomainError(f"{pair!r} is not STATE:N (e.g. IT:1)", field="guests")
+        guests.append(Guest(state=state, count=int(count)))
+    return tuple(guests)
+
+
+def format_guests(guests: tuple[Guest, ...]) -> str:
+    return " ".join(map(str, guests))
+
+
+def check_guests(guests: tuple[Guest, ...], *, lead: str, host: str, team_size: int | None) -> None:
+    """Guests are other states' inspectors, each at least one, and leave the lead state room."""
+    seen: set[str] = set()
+    for guest in guests:
+        if not STATE_CODE.match(guest.state):
+            raise DomainError(f"{guest.state!r} is not an ISO 3166-1 alpha-2 code", field="guests")
+        if guest.state in (lead, host):
+            role = "the lead (inspecting) state" if guest.state == lead else "the receiving state"
+            raise DomainError(f"{guest.state} is {role}, not a guest", field="guests")
+        if guest.count < 1:
+            raise DomainError(f"{guest.state}:{guest.count}: a guest state sends at least 1 inspector", field="guests")
+        if guest.state in seen:
+            raise DomainError(f"{guest.state} is given twice", field="guests")
+        seen.add(guest.state)
+    total = sum(g.count for g in guests)
+    if team_size is not None and guests and total >= team_size:
+        raise DomainError(
+            f"{total} guest inspector(s) outnumber a team of {team_size}: the team includes its guests "
+            f"and at least one inspector of {lead}",
+            field="guests",
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -23,7 +23,7 @@ MAX_REF_DEPTH = 8
 @dataclass(frozen=True, slots=True)
 class ResolvedLimit:
     value: int | None
-    missing: tuple[str, ...] = ()  # "BY units 2025"-style labels of what is missing
+    missing: tuple[DeclarationKey, ...] = ()  # the declarations it needs that are not recorded
 
 
 class LimitResolver:
@@ -51,14 +51,14 @@ class LimitResolver:
             return ResolvedLimit(limit.value)
         assert limit.formula is not None  # the catalog guarantees it
         variables: dict[str, int] = {}
-        missing: list[str] = []
+        missing: list[DeclarationKey] = []
         if limit.kind is LimitKind.SHARE:
             self._share_variables(limit, receiving, inspecting, year, depth, variables, missing)
         names = limit.formula.names - {ref.name for ref in limit.refs}
         for name in sorted(names):
             value = self._declarations.get((owner or "", year, name))
             if value is None:
-                missing.append(f"{owner} {name} {year}")
+                missing.append((owner or "", year, name))
             else:
                 variables[name] = value
         if missing:
@@ -73,7 +73,7 @@ class LimitResolver:
         year: int,
         depth: int,
         variables: dict[str, int],
-        missing: list[str],
+        missing: list[DeclarationKey],
     ) -> None:
         for ref in limit.refs:
             party = receiving if ref.side is RefSide.RECEIVING else inspecting

@@ -37,7 +37,10 @@ _TEMPLATES: dict[Code, str] = {
         "{ref}: visit number {count} to {object} against {scope} of {limit} for {period}; "
         "{receiving} is not obliged to accept it"
     ),
-    Code.MISSING_DECLARATION: N_("{ref}: the limit of {scope} is unknown: no declaration of {missing}"),
+    Code.MISSING_DECLARATION: N_(
+        "{owner} has no declaration of {name} for {year}: the limit of {scope} is unknown, "
+        "and {count} entries cannot be checked against it: {refs}"
+    ),
     Code.CONCURRENT_ACTIVITY: N_(
         "{ref}: {count} counted activities overlapped on the territory of {receiving}; at most {limit} at a time"
     ),
@@ -45,8 +48,15 @@ _TEMPLATES: dict[Code, str] = {
         "{ref}: {inspecting} conducted number {count} against an active quota of {limit} for {period}"
     ),
     Code.NOT_IN_FORCE: N_(
-        "{ref}: {agreement} was not in force between {inspecting} and {receiving} on the activity's dates"
+        "{ref}: {agreement} was not in force between {inspecting} and {receiving} on {day}: {standing}"
     ),
+}
+# How an obligation stands, in the words the quota rows use too: "suspended since 2024-05-24".
+STANDING_TEMPLATES: dict[str, tuple[str, str]] = {
+    "in_force": (N_("in force since {since}"), N_("in force")),
+    "suspended": (N_("suspended since {since}"), N_("suspended")),
+    "withdrawn": (N_("withdrawn since {since}"), N_("withdrawn")),
+    "not_in_force": (N_("not in force since {since}"), N_("not in force")),
 }
 SOURCE_TEMPLATE = N_("Source: {where} (confidence: {confidence})")
 CONFIDENCE_WORDS = {"text": N_("text"), "secondary": N_("secondary"), "believed": N_("believed")}
@@ -72,8 +82,23 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def render_message(code: Code, params: Params | Mapping[str, str], translate: Callable[[str], str] = _identity) -> str:
+def standing_words(
+    force: str, since: str | None, translate: Callable[[str], str] = _identity, day: Callable[[str], str] = _identity
+) -> str:
+    """ "suspended since 2024-05-24"; ``day`` formats the date for the reader's locale."""
+    with_since, without = STANDING_TEMPLATES[force]
+    return translate(with_since).format(since=day(since)) if since else translate(without)
+
+
+def render_message(
+    code: Code,
+    params: Params | Mapping[str, str],
+    translate: Callable[[str], str] = _identity,
+    day: Callable[[str], str] = _identity,
+) -> str:
     values = dict(params)
+    if "force" in values:
+        values["standing"] = standing_words(values["force"], values.get("since") or None, translate, day)
     text = translate(_TEMPLATES[code]).format(**values)
     confidence = translate(CONFIDENCE_WORDS.get(values["source_confidence"], values["source_confidence"]))
     source = translate(SOURCE_TEMPLATE).format(where=values["source_where"], confidence=confidence)

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from app.domain.messages import standing_words
+
 RowKey = tuple[str | None, str | None, str | None]  # (receiving, inspecting, object)
 
 
@@ -23,11 +25,23 @@ class QuotaRow:
     limit: int | None
     used: int
     pending: int
+    # The obligation's force as at the period's end (or the replay time), and since when;
+    # force_changed: it stood otherwise on some earlier day of the period.
+    force: str = "in_force"
+    force_since: date | None = None
+    force_changed: bool = False
+
+    @property
+    def binds(self) -> bool:
+        return self.force == "in_force"
 
     @property
     def remaining(self) -> int | None:
-        """limit - used - pending; below zero means beyond the obligation."""
-        return None if self.limit is None else self.limit - self.used - self.pending
+        """limit - used - pending; below zero means beyond the obligation. A suspended or
+        withdrawn obligation has nothing remaining: it is no obligation at all."""
+        if self.limit is None or not self.binds:
+            return None
+        return self.limit - self.used - self.pending
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -44,6 +58,9 @@ class QuotaRow:
             "used": self.used,
             "pending": self.pending,
             "remaining": self.remaining,
+            "force": self.force,
+            "force_since": self.force_since.isoformat() if self.force_since else None,
+            "force_changed": self.force_changed,
         }
 
     def sort_key(self) -> tuple[Any, ...]:
@@ -57,7 +74,9 @@ class QuotaRow:
         )
 
     def describe_remaining(self) -> str:
-        """Human wording: "2 of 3 left" or "beyond the obligation by 1"."""
+        """Human wording: "2 of 3 left", "beyond the obligation by 1" or "suspended since 2024-05-24"."""
+        if not self.binds:
+            return standing_words(self.force, self.force_since.isoformat() if self.force_since else None)
         if self.limit is None:
             return "unknown (declaration missing)"
         remaining = self.limit - self.used - self.pending

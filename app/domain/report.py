@@ -13,11 +13,13 @@ import hashlib
 import json
 import re
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from app.domain.agreement import StatusChange
+from app.domain.agreement import Agreement, StatusChange
+from app.domain.counting import tally
 from app.domain.errors import DomainError
 from app.domain.findings import Finding, Severity
 from app.domain.ledger import LedgerEntry
@@ -96,13 +98,15 @@ class PeriodTotals:
     findings_by_severity: dict[str, int]
 
 
-def period_totals(entries: list[LedgerEntry], findings: list[Finding]) -> PeriodTotals:
+def period_totals(
+    entries: list[LedgerEntry], findings: list[Finding], agreements: Mapping[str, Agreement]
+) -> PeriodTotals:
     by_activity = Counter(str(e.activity) for e in entries)
     by_severity = Counter(str(f.severity) for f in findings)
     return PeriodTotals(
         entries_by_activity=dict(sorted(by_activity.items())),
-        counted=sum(1 for e in entries if e.status.is_counted),
-        refused=sum(1 for e in entries if e.status == "refused"),
+        counted=sum(1 for e in entries if e.agreement in agreements and tally(agreements[e.agreement], e)),
+        refused=sum(1 for e in entries if e.status.is_refusal),
         findings_by_severity={str(s): by_severity.get(str(s), 0) for s in Severity},
     )
 
@@ -125,6 +129,8 @@ class Report:
     # they tie a filed report to the exact history it came from. Not part of input_sha256,
     # so an unrelated later entry does not make an unchanged report a new revision.
     chain: dict[str, dict[str, object]] | None = None
+    # Activities of others in which the home state took part as a guest: counted nowhere.
+    as_guest: list[LedgerEntry] = field(default_factory=list)
 
 
 def entry_json(entry: LedgerEntry) -> dict[str, Any]:
@@ -132,6 +138,9 @@ def entry_json(entry: LedgerEntry) -> dict[str, Any]:
     record: dict[str, Any] = dict(entry.as_record())
     record["team_size"] = entry.team_size
     record["replied_at"] = record["replied_at"] or None
+    record["objects"] = list(entry.objects)
+    record["guests"] = [{"state": g.state, "count": g.count} for g in entry.guests]
+    record["cause"] = record["cause"] or None
     return record
 
 
@@ -147,6 +156,7 @@ def report_json(report: Report, messages: list[str] | None = None) -> dict[str, 
         "input_sha256": report.input_sha256,
         "quotas": [r.as_json() for r in report.quotas],
         "entries": [entry_json(e) for e in report.entries],
+        **({"as_guest": [entry_json(e) for e in report.as_guest]} if report.home_state else {}),
         "findings": findings,
         **({"chain": report.chain} if report.chain is not None else {}),
     }

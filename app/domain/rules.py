@@ -2,7 +2,8 @@
 
 SEMANTICS sections 4 and 5. A timing rule is checked only when both of its
 timestamps carry a time of day; for a date-only entry the check is skipped
-rather than guessed. Team size needs no timestamps.
+rather than guessed. Team size needs no timestamps. Timing rules apply to a
+mission as a whole, however many objects it inspects.
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 
-from app.domain.agreement import Agreement, QuotaRule, RuleKind, TimingKind, TimingRule
+from app.domain.agreement import Agreement, QuotaRule, RuleKind, TeamScope, TimingKind, TimingRule
+from app.domain.counting import Tally, refusal_compliant, tally, units
 from app.domain.findings import Code, Finding
-from app.domain.force import in_force_throughout
-from app.domain.groups import CountedGroup, group_key, make_finding, missing_declaration_finding
+from app.domain.force import breach_during
+from app.domain.groups import CountedGroup, MissingDeclarations, group_keys, make_finding
 from app.domain.ledger import LedgerEntry, Status
 from app.domain.limits import LimitResolver
 from app.domain.moments import end_instant, has_time, hours_between, start_instant
@@ -21,7 +23,7 @@ from app.domain.periods import Period
 from app.domain.quota import RowKey
 
 FORCE_RULE = "in_force"
-_NOT_CARRIED_OUT = (Status.CANCELLED, Status.FORCE_MAJEURE)
+_NOT_CARRIED_OUT = (Status.CANCELLED, Status.FORCE_MAJEURE, Status.PROHIBITED)
 # The timing breaches that make a refusal compliant: the request itself broke them.
 _REQUEST_BREACHES = (Code.SHORT_NOTICE, Code.DURATION_EXCEEDED, Code.TEAM_SIZE_EXCEEDED)
 
@@ -41,36 +43,48 @@ def timing_findings(agreement: Agreement, entry: LedgerEntry) -> list[Finding]:
 
 
 def _timing_breach(rule: TimingRule, entry: LedgerEntry) -> tuple[Code, dict[str, object]] | None:
-    limit = rule.value
+    """The rule's breach, if any: each limit itself is compliant, one unit past it is not."""
     if rule.kind is TimingKind.REPLY_WITHIN_HOURS:
         replied = entry.replied_at
         if replied is not None and has_time(replied) and has_time(entry.requested_at):
             hours = hours_between(entry.requested_at, replied)
-            if hours > limit:
-                return Code.LATE_REPLY, {"hours": round(hours, 1), "limit": limit}
+            if hours > rule.value:
+                return Code.LATE_REPLY, {"hours": round(hours, 1), "limit": rule.value}
         return None
     if entry.status in _NOT_CARRIED_OUT:
         return None
     if rule.kind is TimingKind.MIN_NOTICE_HOURS and has_time(entry.requested_at) and has_time(entry.start):
         hours = hours_between(entry.requested_at, entry.start)
-        if hours < limit:
-            return Code.SHORT_NOTICE, {"hours": round(hours, 1), "limit": limit}
+        if hours < rule.value:
+            return Code.SHORT_NOTICE, {"hours": round(hours, 1), "limit": rule.value}
     if rule.kind is TimingKind.MAX_DURATION_HOURS and has_time(entry.start) and has_time(entry.end):
-        hours = hours_between(entry.start, entry.end)
+        hours, limit = hours_between(entry.start, entry.end), rule.limit_for(len(entry.objects))
         if hours > limit:
             return Code.DURATION_EXCEEDED, {"hours": round(hours, 1), "limit": limit}
-    if rule.kind is TimingKind.MAX_TEAM_SIZE and entry.team_size is not None and entry.team_size > limit:
-        return Code.TEAM_SIZE_EXCEEDED, {"count": entry.team_size, "limit": limit}
+    if rule.kind is TimingKind.MAX_TEAM_SIZE:
+        return _team_breach(rule, entry)
     return None
 
 
+def _team_breach(rule: TimingRule, entry: LedgerEntry) -> tuple[Code, dict[str, object]] | None:
+    lead_only = rule.team is TeamScope.LEAD_INSPECTORS
+    size = entry.lead_team_size if lead_only else entry.team_size
+    if size is None or size <= rule.value:
+        return None
+    return Code.TEAM_SIZE_EXCEEDED, {"count": size, "limit": rule.value, "team": str(rule.team)}
+
+
 def force_findings(agreement: Agreement, entry: LedgerEntry) -> list[Finding]:
-    """not_in_force: a counted activity on dates where the agreement did not bind the two."""
-    if not entry.status.is_counted:
+    """not_in_force: a counted activity on a day the agreement did not bind the two."""
+    if tally(agreement, entry) is Tally.NONE:
         return []
-    if in_force_throughout(agreement, entry.inspecting_state, entry.receiving_state, entry.start_day, entry.end_day):
+    breach = breach_during(agreement, entry.inspecting_state, entry.receiving_state, entry.start_day, entry.end_day)
+    if breach is None:
         return []
-    return [make_finding(agreement, FORCE_RULE, agreement.status_source, Code.NOT_IN_FORCE, entry)]
+    day, standing = breach
+    since = standing.since.isoformat() if standing.since else ""
+    values = {"day": day.isoformat(), "force": str(standing.force), "since": since}
+    return [make_finding(agreement, FORCE_RULE, agreement.status_source, Code.NOT_IN_FORCE, entry, **values)]
 
 
 def entry_findings(agreement: Agreement, entry: LedgerEntry) -> list[Finding]:
@@ -81,7 +95,7 @@ def _by_receiving_party(agreement: Agreement, rule: QuotaRule, pool: list[Ledger
     """Counted entries per receiving party, in the pool's order, which is the counting order."""
     parties: dict[str, list[LedgerEntry]] = defaultdict(list)
     for entry in pool:
-        if entry.activity in rule.counts and entry.status.is_counted:
+        if entry.activity in rule.counts and tally(agreement, entry) is not Tally.NONE:
             parties[agreement.quota_party(entry.receiving_state, entry.start_day)].append(entry)
     return parties
 
@@ -98,10 +112,14 @@ def _overlapping_before(entries: list[LedgerEntry], entry: LedgerEntry) -> int:
 
 
 def concurrency_findings(
-    agreement: Agreement, rule: QuotaRule, pool: list[LedgerEntry], resolver: LimitResolver
+    agreement: Agreement,
+    rule: QuotaRule,
+    pool: list[LedgerEntry],
+    resolver: LimitResolver,
+    missing: MissingDeclarations | None = None,
 ) -> list[Finding]:
     """VD (108): at most one evaluation visit at any given time on a territory; CFE and
-    Open Skies likewise cap simultaneous teams and flights."""
+    Open Skies likewise cap simultaneous teams and flights. A mission is one team."""
     findings: list[Finding] = []
     for party, entries in _by_receiving_party(agreement, rule, pool).items():
         running: list[LedgerEntry] = []
@@ -110,18 +128,12 @@ def concurrency_findings(
             running = [e for e in running if end_instant(e.end) > begins]
             limit = resolver.resolve(rule, party, None, rule.period.containing(entry.start_day).start.year)
             if limit.value is None:
-                findings.append(missing_declaration_finding(agreement, rule, limit, entry))
+                if missing is not None:
+                    missing.add(rule, limit, entry)
             elif len(running) + 1 > limit.value:
+                values = {"count": len(running) + 1, "limit": limit.value}
                 findings.append(
-                    make_finding(
-                        agreement,
-                        rule.id,
-                        rule.source,
-                        Code.CONCURRENT_ACTIVITY,
-                        entry,
-                        count=len(running) + 1,
-                        limit=limit.value,
-                    )
+                    make_finding(agreement, rule.id, rule.source, Code.CONCURRENT_ACTIVITY, entry, **values)
                 )
             running.append(entry)
     return findings
@@ -136,15 +148,19 @@ def refusal_findings(
     """refused_within_quota, unless the refusal was compliant.
 
     SEMANTICS section 5: a refusal is compliant when the request exceeded a
-    quota or cap, broke a timing rule, or fell outside the agreement's force
-    (or was for force majeure, which has its own status). Where a needed
-    limit is unknown, compliance cannot be established and no finding is made.
-    An agreement may also name activities that can be refused outright: the
-    CFE lets a state refuse a challenge inspection (PoI section VIII para 4),
-    and there the treaty text wins over the general rule.
+    quota or cap, broke a timing rule, or fell outside the agreement's force,
+    or when it cited force majeure and the agreement accepts that. Where a
+    needed limit is unknown, compliance cannot be established and no finding
+    is made. An agreement may also name activities that can be refused
+    outright: the CFE lets a state refuse a challenge inspection (PoI section
+    VIII para 4), and there the treaty text wins over the general rule.
     """
     findings: list[Finding] = []
-    refused = [e for e in pool if e.status is Status.REFUSED and e.activity not in agreement.refusable]
+    refused = [
+        e
+        for e in pool
+        if e.status.is_refusal and e.activity not in agreement.refusable and not refusal_compliant(agreement, e)
+    ]
     running = {
         rule.id: _by_receiving_party(agreement, rule, pool)
         for rule in agreement.quota_rules
@@ -166,9 +182,7 @@ Running = Mapping[str, dict[str, list[LedgerEntry]]]  # concurrency rule -> part
 def _refusal_justified(
     agreement: Agreement, entry: LedgerEntry, running: Running, groups: GroupIndex, resolver: LimitResolver
 ) -> bool:
-    if not in_force_throughout(
-        agreement, entry.inspecting_state, entry.receiving_state, entry.start_day, entry.end_day
-    ):
+    if breach_during(agreement, entry.inspecting_state, entry.receiving_state, entry.start_day, entry.end_day):
         return True
     if any(f.code in _REQUEST_BREACHES for f in timing_findings(agreement, entry)):
         return True
@@ -192,10 +206,22 @@ def _would_exceed(
         limit = resolver.resolve(rule, party, None, rule.period.containing(entry.start_day).start.year)
         earlier = running[rule.id].get(party, [])
         return limit.value is None or _overlapping_before(earlier, entry) + 1 > limit.value
-    key = group_key(agreement, rule, entry)
-    if key is None:
-        return False
     period = rule.period.containing(entry.start_day)
+    return any(
+        _group_would_exceed(agreement, rule, period, key, entry, groups, resolver)
+        for key in group_keys(agreement, rule, entry)
+    )
+
+
+def _group_would_exceed(
+    agreement: Agreement,
+    rule: QuotaRule,
+    period: Period,
+    key: RowKey,
+    entry: LedgerEntry,
+    groups: GroupIndex,
+    resolver: LimitResolver,
+) -> bool:
     group = groups.get((rule.id, period, key))
     limit = group.limit if group else resolver.resolve(rule, key[0], key[1], period.start.year)
     if limit.value is None:
@@ -203,8 +229,8 @@ def _would_exceed(
     before = 0
     if group is not None:
         ahead = group.entries[: group.position_of(entry)]
-        before = sum(1 for e in ahead if rule.kind is not RuleKind.ACTIVE or e.status.is_used)
-    return before + 1 > limit.value
+        before = sum(1 for e in ahead if rule.kind is not RuleKind.ACTIVE or tally(agreement, e) is Tally.USED)
+    return before + (1 if rule.per_object else units(rule, entry)) > limit.value
 
 
 def _primary_rule(agreement: Agreement, entry: LedgerEntry) -> QuotaRule | None:

@@ -14,6 +14,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from app.domain.ledger import LedgerEntry, format_guests
 from app.domain.moments import Moment, start_instant
 from app.domain.report import Report
 from app.reporting.view import ReportView
@@ -32,6 +33,8 @@ QUOTA_COLUMNS = (
     "used",
     "pending",
     "remaining",
+    "force",
+    "force_since",
 )
 ENTRY_COLUMNS = (
     "ref",
@@ -48,6 +51,8 @@ ENTRY_COLUMNS = (
     "location",
     "object",
     "notes",
+    "guests",
+    "cause",
 )
 FINDING_COLUMNS = ("severity", "code", "entry_ref", "agreement", "rule", "responsible_state", "message")
 
@@ -56,6 +61,7 @@ def quota_records(report: Report) -> Iterator[tuple[Any, ...]]:
     for row in report.quotas:
         data = row.as_json()
         data["period_start"], data["period_end"] = row.period_start, row.period_end
+        data["force_since"] = row.force_since
         yield tuple(data[c] for c in QUOTA_COLUMNS)
 
 
@@ -68,8 +74,8 @@ def _cell_moment(moment: Moment | None) -> datetime | date | None:
     return moment
 
 
-def entry_records(report: Report) -> Iterator[tuple[Any, ...]]:
-    for e in report.entries:
+def entry_records(report: Report, entries: list[LedgerEntry] | None = None) -> Iterator[tuple[Any, ...]]:
+    for e in report.entries if entries is None else entries:
         yield (
             e.ref,
             e.agreement,
@@ -85,6 +91,8 @@ def entry_records(report: Report) -> Iterator[tuple[Any, ...]]:
             e.location,
             e.object,
             e.notes,
+            format_guests(e.guests),
+            "" if e.cause is None else str(e.cause),
         )
 
 
@@ -108,11 +116,14 @@ def _csv(columns: tuple[str, ...], records: Iterator[tuple[Any, ...]]) -> bytes:
 
 def render_csv(report: Report, view: ReportView) -> dict[str, bytes]:
     """quotas.csv, entries.csv and findings.csv (UTF-8 with a header row)."""
-    return {
+    files = {
         "quotas.csv": _csv(QUOTA_COLUMNS, quota_records(report)),
         "entries.csv": _csv(ENTRY_COLUMNS, entry_records(report)),
         "findings.csv": _csv(FINDING_COLUMNS, finding_records(view)),
     }
+    if report.home_state:  # a state's own report also lists where it took part as a guest
+        files["as_guest.csv"] = _csv(ENTRY_COLUMNS, entry_records(report, report.as_guest))
+    return files
 
 
 # ---- XLSX -------------------------------------------------------------------
@@ -160,6 +171,8 @@ def render_xlsx(report: Report, view: ReportView) -> bytes:
         )
     _sheet(workbook.create_sheet("entries"), ENTRY_COLUMNS, entry_records(report))
     _sheet(workbook.create_sheet("findings"), FINDING_COLUMNS, finding_records(view))
+    if report.home_state:
+        _sheet(workbook.create_sheet("as_guest"), ENTRY_COLUMNS, entry_records(report, report.as_guest))
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

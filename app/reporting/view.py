@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from app.domain.findings import Finding, Severity
 from app.domain.ledger import LedgerEntry
-from app.domain.messages import N_, render_message
+from app.domain.messages import N_, render_message, standing_words
 from app.domain.moments import Moment
 from app.domain.quota import QuotaRow
 from app.domain.report import Report
@@ -38,6 +38,14 @@ STATUS_LABELS = {
     "refused": N_("refused"),
     "cancelled": N_("cancelled"),
     "force_majeure": N_("force majeure"),
+    "refused_force_majeure": N_("refused (force majeure)"),
+    "curtailed": N_("curtailed"),
+    "prohibited": N_("prohibited"),
+}
+CAUSE_LABELS = {
+    "observing_party": N_("cause on the observing party's side"),
+    "observed_party": N_("cause on the observed party's side"),
+    "air_traffic_control": N_("air traffic control (force majeure)"),
 }
 CHANGE_LABELS = {
     "entry_into_force": N_("entry into force"),
@@ -100,6 +108,15 @@ LABELS = {
     "period_start": N_("Period start"),
     "period_end": N_("Period end"),
     "kind": N_("Kind"),
+    "guests": N_("Guests"),
+    "as_guest": N_("Took part as a guest"),
+    "as_guest_note": N_(
+        "Activities of other states in which the home state took part as a guest: "
+        "they count against none of its quotas."
+    ),
+    "no_as_guest": N_("The home state took part in no other state's activity as a guest."),
+    "force": N_("Force"),
+    "force_since": N_("Force since"),
 }
 PAIRWISE = {"per_inspecting_state", "pair", "per_object", "per_object_per_inspecting_state"}
 
@@ -152,6 +169,7 @@ class EntryView:
     status: str
     team_size: str
     location: str
+    guests: str
     entry: LedgerEntry
 
 
@@ -181,15 +199,28 @@ class ReportView:
     sections: list[SummarySection]
     findings: list[tuple[str, str, list[FindingView]]]  # (severity, heading, findings)
     entries: list[EntryView]
+    as_guest: list[EntryView]
+    show_as_guest: bool
     changes: list[tuple[str, str, str, str]]  # (date, agreement, state, change)
     previous_label: str
     comparison: list[ComparisonRow]
     labels: dict[str, str] = field(default_factory=dict)
 
 
+def standing_text(force: str, since: dt.date | None, loc: Localizer) -> str:
+    """ "suspended since 24 May 2024", in the words the not_in_force finding uses."""
+    return standing_words(
+        force, since.isoformat() if since else None, loc._, lambda iso: loc.date(dt.date.fromisoformat(iso))
+    )
+
+
 def remaining_text(row: QuotaRow, loc: Localizer) -> str:
+    if not row.binds:
+        return standing_text(row.force, row.force_since, loc)
     if row.limit is None or row.remaining is None:
         return loc._("unknown (declaration missing)")
+    if row.limit == 0 and not row.used + row.pending:
+        return loc._("none provided")
     if row.remaining < 0:
         return loc._("beyond the obligation by {count}").format(count=loc.number(-row.remaining))
     return loc._("{remaining} of {limit} left").format(remaining=loc.number(row.remaining), limit=loc.number(row.limit))
@@ -219,7 +250,7 @@ def summary_row(row: QuotaRow, counterpart: str | None, loc: Localizer) -> Summa
         pending=loc.number(row.pending),
         remaining=remaining_text(row, loc),
         over=row.remaining is not None and row.remaining < 0,
-        unknown=row.limit is None,
+        unknown=row.limit is None or not row.binds,
         used_share=row.used / scale,
         pending_share=row.pending / scale,
         row=row,
@@ -265,7 +296,7 @@ def moment_text(moment: Moment | None, loc: Localizer) -> str:
 
 
 def finding_view(finding: Finding, loc: Localizer) -> FindingView:
-    message = render_message(finding.code, finding.params, loc._)
+    message = render_message(finding.code, finding.params, loc._, lambda iso: loc.date(dt.date.fromisoformat(iso)))
     return FindingView(
         severity=str(finding.severity),
         code=str(finding.code),
@@ -289,8 +320,14 @@ def entry_view(entry: LedgerEntry, loc: Localizer) -> EntryView:
         status=loc._(STATUS_LABELS[entry.status]),
         team_size="" if entry.team_size is None else loc.number(entry.team_size),
         location=entry.location or entry.object,
+        guests=guests_text(entry, loc),
         entry=entry,
     )
+
+
+def guests_text(entry: LedgerEntry, loc: Localizer) -> str:
+    """ "Italy 1, Netherlands 1": the guest inspectors of a team, by state."""
+    return ", ".join(f"{loc.state(g.state)} {loc.number(g.count)}" for g in entry.guests)
 
 
 def comparison(report: Report, loc: Localizer) -> list[ComparisonRow]:
@@ -334,6 +371,8 @@ def build_view(report: Report, lang: str) -> ReportView:
         sections=summary_sections(report, loc),
         findings=grouped,
         entries=[entry_view(e, loc) for e in report.entries],
+        as_guest=[entry_view(e, loc) for e in report.as_guest],
+        show_as_guest=report.home_state is not None,
         changes=[
             (
                 loc.date(c.day),

@@ -52,14 +52,23 @@ _WHEN = {
 }
 
 
-def chapter_x_slots() -> list[tuple[str, str, int]]:
-    return [(a, p, y) for y in range(2002, 2021) for a, p, first in CHAPTER_X if y >= first]
+# The Lithuanian agreement provides an evaluation visit a year and no inspections.
+_NO_INSPECTIONS = {"by-lt-2001"}
+
+
+def chapter_x_slots(activity: Activity = Activity.EVALUATION_VISIT) -> list[tuple[str, str, int]]:
+    return [
+        (a, p, y)
+        for y in range(2002, 2021)
+        for a, p, first in CHAPTER_X
+        if y >= first and not (activity is Activity.INSPECTION and a in _NO_INSPECTIONS)
+    ]
 
 
 def chapter_x_entries() -> list[LedgerEntry]:
-    slots = chapter_x_slots()
     entries = []
     for (direction, activity), total in CHAPTER_X_TOTALS.items():
+        slots = chapter_x_slots(activity)
         month, day = _WHEN[(direction, activity)]
         for k in range(total):
             agreement, partner, year = slots[k * len(slots) // total]

@@ -58,7 +58,8 @@ def evaluate_range(
         first, last = entry_window(item, start, end)
         entries = repo.entries_between(session, start=first, end=last, agreement=item.id, as_of=as_of)
         decls = declarations_for(session, first, last, as_of)
-        result = evaluate(item, entries, decls, start=start, end=end, count_until=count_until)
+        day = as_of.date() if as_of is not None else None
+        result = evaluate(item, entries, decls, start=start, end=end, count_until=count_until, as_of=day)
         out.append(AgreementEvaluation(item, entries, result))
     return out
 

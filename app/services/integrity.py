@@ -23,12 +23,14 @@ from app.db.chain_reader import chain_rows, earlier_revision, hash_at, hashes_be
 from app.db.chain_writer import chain_heads
 from app.domain.chain import (
     DECLARATION_FIELDS,
-    ENTRY_FIELDS,
+    ENTRY_COLUMNS,
+    ENTRY_EXTENSION,
     GENESIS,
     Break,
     ChainHead,
     canonical_text,
     diff_fields,
+    hashed,
     link,
 )
 from app.domain.moments import day_of, parse_moment
@@ -40,6 +42,7 @@ class _Chain:
     name: str
     fields: tuple[str, ...]
     identity: tuple[str, ...]  # the fields naming the revision in a message
+    optional: int = 0  # trailing fields hashed only where one is not empty
 
     def texts(self, row: Any, seq: int | None = None) -> list[str]:
         values = [getattr(row, name) for name in self.fields]
@@ -47,12 +50,15 @@ class _Chain:
             values[0] = seq
         return [canonical_text(v) for v in values]
 
+    def hashed(self, row: Any, seq: int | None = None) -> Sequence[str]:
+        return hashed(self.texts(row, seq), self.optional)
+
     def describe(self, row: Any) -> str:
         parts = [f"{name} {getattr(row, name)}" for name in self.identity]
         return f"{', '.join(parts)} (recorded {canonical_text(row.recorded_at)} by {row.recorded_by})"
 
 
-LEDGER = _Chain("ledger", ENTRY_FIELDS, ("ref", "revision"))
+LEDGER = _Chain("ledger", ENTRY_COLUMNS, ("ref", "revision"), len(ENTRY_EXTENSION))
 DECLARATIONS = _Chain("declarations", DECLARATION_FIELDS, ("state", "year", "name", "revision"))
 
 
@@ -117,8 +123,7 @@ def _verify_chain(session: Session, chain: _Chain, stored: ChainHead) -> tuple[i
                 ChainHead(seq - 1, previous),
                 Break(chain.name, seq, _identity(chain, row), "edited", derived),
             )
-        texts = chain.texts(row)
-        recomputed = link(previous, texts)
+        recomputed = link(previous, chain.hashed(row))
         if recomputed != row.chain_hash:
             return checked, ChainHead(seq - 1, previous), _explain(session, chain, row, previous)
         previous, expected_seq = recomputed, seq + 1
@@ -197,7 +202,7 @@ def _original_place(session: Session, chain: _Chain, moved: Any, window: int = 5
     if seq - window <= 1:
         nearby.append(GENESIS)
     for place in range(max(1, seq - window), seq + window + 1):
-        texts = chain.texts(moved, seq=place)
+        texts = chain.hashed(moved, seq=place)
         if any(link(previous, texts) == moved.chain_hash for previous in nearby):
             return place
     return None

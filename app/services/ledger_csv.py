@@ -13,10 +13,11 @@ from operator import itemgetter
 from pathlib import Path
 from typing import TextIO
 
+from app.domain import counting
 from app.domain.agreement import Activity, Agreement
 from app.domain.chain import entry_texts
 from app.domain.errors import DomainError
-from app.domain.ledger import LEDGER_COLUMNS, LedgerEntry, Status
+from app.domain.ledger import LEDGER_COLUMNS, Cause, Guest, LedgerEntry, Status, parse_guests
 from app.domain.moments import Moment, parse_moment
 
 REQUIRED = (
@@ -30,7 +31,7 @@ REQUIRED = (
     "end",
     "status",
 )
-OPTIONAL = ("replied_at", "team_size", "location", "object", "notes")
+OPTIONAL = ("replied_at", "team_size", "location", "object", "notes", "guests", "cause")
 MAX_CELL = 10_000
 
 
@@ -55,10 +56,12 @@ class EntryContext:
     # Filled in __post_init__: an import checks every row against these, and
     # the same timestamps recur across rows, so parsing each text once pays.
     activities: dict[str, frozenset[Activity]] = field(default_factory=dict, compare=False)
+    statuses: dict[str, frozenset[Status]] = field(default_factory=dict, compare=False)
     moments: dict[str, Moment | str] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
         self.activities.update({key: frozenset(a.activities()) for key, a in self.agreements.items()})
+        self.statuses.update({key: counting.statuses(a) for key, a in self.agreements.items()})
 
     def moment(self, text: str, column: str) -> Moment | str:
         """The moment a text means, or the message saying why it means none."""
@@ -75,10 +78,14 @@ class EntryContext:
 
 _ACTIVITIES = {a.value: a for a in Activity}
 _STATUSES = {s.value: s for s in Status}
+_CAUSES = {c.value: c for c in Cause}
 _MOMENTS = tuple((LEDGER_COLUMNS.index(name), name) for name in ("requested_at", "replied_at", "start", "end"))
 _REQUIRED = tuple((LEDGER_COLUMNS.index(name), name) for name in REQUIRED)
 _REQUIRED_CELLS = itemgetter(*(i for i, _ in _REQUIRED))  # C, not a generator per row
 _STATUS, _TEAM_SIZE = LEDGER_COLUMNS.index("status"), LEDGER_COLUMNS.index("team_size")
+_LOCATION, _OBJECT, _NOTES, _GUESTS, _CAUSE = (
+    LEDGER_COLUMNS.index(name) for name in ("location", "object", "notes", "guests", "cause")
+)
 _WIDTH = len(LEDGER_COLUMNS)
 
 
@@ -127,11 +134,10 @@ def parse_values(row: list[str], context: EntryContext) -> tuple[LedgerEntry | N
             errors.append((column, parsed))
             parsed = None
         moments.append(parsed)
-    status_text, team_text = row[_STATUS], row[_TEAM_SIZE]
-    status = _STATUSES.get(status_text)
-    if status_text and status is None:
-        errors.append(("status", f"unknown status {status_text!r} (known: {', '.join(_STATUSES)})"))
-    team_size = _team_size(team_text, errors) if team_text else None
+    status = _status(row[_STATUS], context.statuses.get(agreement_id), agreement_id, errors)
+    team_size = _team_size(row[_TEAM_SIZE], errors) if row[_TEAM_SIZE] else None
+    guests = _guests(row[_GUESTS], states, errors) if row[_GUESTS] else ()
+    cause = _cause(row[_CAUSE], errors) if row[_CAUSE] else None
     requested, replied, start, end = moments
     if errors or requested is None or start is None or end is None or activity is None or status is None:
         return None, errors
@@ -148,13 +154,47 @@ def parse_values(row: list[str], context: EntryContext) -> tuple[LedgerEntry | N
             end=end,
             status=status,
             team_size=team_size,
-            location=row[-3],
-            object=row[-2],
-            notes=row[-1],
+            location=row[_LOCATION],
+            object=row[_OBJECT],
+            notes=row[_NOTES],
+            guests=guests,
+            cause=cause,
         )
     except DomainError as exc:
         return None, [(exc.field or "row", exc.message)]
     return entry, []
+
+
+def _status(
+    text: str, allowed: frozenset[Status] | None, agreement_id: str, errors: list[tuple[str, str]]
+) -> Status | None:
+    status = _STATUSES.get(text)
+    if text and status is None:
+        errors.append(("status", f"unknown status {text!r} (known: {', '.join(_STATUSES)})"))
+    elif status is not None and allowed is not None and status not in allowed:
+        known = ", ".join(s for s in _STATUSES if _STATUSES[s] in allowed)
+        errors.append(("status", f"{agreement_id} has no status {text!r} (it has: {known})"))
+        return None
+    return status
+
+
+def _guests(text: str, states: frozenset[str], errors: list[tuple[str, str]]) -> tuple[Guest, ...]:
+    try:
+        guests = parse_guests(text)
+    except DomainError as exc:
+        errors.append(("guests", exc.message))
+        return ()
+    unknown = [g.state for g in guests if g.state not in states]
+    if unknown:
+        errors.append(("guests", f"unknown state(s) {', '.join(unknown)} (ISO 3166-1 alpha-2 codes, e.g. IT:1)"))
+    return guests
+
+
+def _cause(text: str, errors: list[tuple[str, str]]) -> Cause | None:
+    cause = _CAUSES.get(text)
+    if cause is None:
+        errors.append(("cause", f"unknown cause {text!r} (known: {', '.join(_CAUSES)})"))
+    return cause
 
 
 def _team_size(value: str, errors: list[tuple[str, str]]) -> int | None:

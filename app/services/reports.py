@@ -16,6 +16,7 @@ from app import __version__
 from app.db import repositories as repo
 from app.db.chain_writer import chain_heads
 from app.domain.agreement import Agreement, StatusChange
+from app.domain.chain import hashed
 from app.domain.findings import Finding
 from app.domain.force import status_changes
 from app.domain.ledger import LedgerEntry
@@ -50,6 +51,27 @@ def _entries_in(
     return sorted(found, key=lambda e: (e.start_day, e.agreement, e.ref))
 
 
+def _as_guest(
+    evaluations: list[AgreementEvaluation], period: ReportPeriod, home_state: str | None
+) -> list[LedgerEntry]:
+    """The activities the home state took part in as a guest: they count against none of its quotas."""
+    if home_state is None:
+        return []
+    found = [
+        e
+        for ev in evaluations
+        for e in ev.entries
+        if period.start <= e.start_day <= period.end and any(g.state == home_state for g in e.guests)
+    ]
+    return sorted(found, key=lambda e: (e.start_day, e.agreement, e.ref))
+
+
+def _entry_line(entry: LedgerEntry) -> str:
+    # The fields added after reports began (guests, cause) enter only where set, so
+    # an upgrade alone never makes an unchanged report a new revision.
+    return "\x1f".join(hashed(list(entry.as_record().values())))
+
+
 def _changes(agreements: Mapping[str, Agreement], period: ReportPeriod, home_state: str | None) -> list[StatusChange]:
     changes = [
         change
@@ -75,7 +97,7 @@ def _input_hash(
     declarations = repo.declarations(session, years=years, as_of=as_of)
     # Entries go in as one sorted line each (unit-separated fields), which is
     # as exact as canonical JSON and much cheaper for tens of thousands of rows.
-    lines = sorted({"\x1f".join(e.as_record().values()) for ev in evaluations for e in ev.entries})
+    lines = sorted({_entry_line(e) for ev in evaluations for e in ev.entries})
     return canonical_hash(
         {
             "agreements": versions,
@@ -115,11 +137,14 @@ def build_report(
         version=__version__,
         quotas=quota_rows(current, home_state),
         entries=entries,
+        as_guest=_as_guest(current, period, home_state),
         findings=findings,
         status_changes=_changes(agreements, period, home_state),
         previous=before,
-        totals=period_totals(entries, findings),
-        previous_totals=period_totals(_entries_in(earlier, before, home_state), findings_of(earlier, home_state)),
+        totals=period_totals(entries, findings, agreements),
+        previous_totals=period_totals(
+            _entries_in(earlier, before, home_state), findings_of(earlier, home_state), agreements
+        ),
         chain={name: head.as_json() for name, head in chain_heads(session, as_of).items()},
     )
 

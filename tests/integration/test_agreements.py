@@ -22,6 +22,9 @@ QUOTA_ROW_KEYS = {
     "used",
     "pending",
     "remaining",
+    "force",
+    "force_since",
+    "force_changed",
 }
 
 

@@ -62,7 +62,7 @@ def observable(url: str, tmp_path: Path, name: str) -> dict[str, Any]:
         "quota": csbm(url, "quota", "--year", "2025", "--json"),
         "findings": csbm(url, "findings", "--from", "2025-01-01", "--to", "2026-12-31", "--json"),
         "declarations": csbm(url, "declarations", "--json"),
-        "history": csbm(url, "ledger", "history", "CX-LT-2002-INS-IN", "--json"),
+        "history": csbm(url, "ledger", "history", "CX-LT-2002-EV-IN", "--json"),
         "report": report,
         "csv": (reports / "2025Q2" / "en" / "quotas.csv").read_text(encoding="utf-8"),
         "heads": csbm(url, "audit", "verify", "--json")["heads"],

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from app.domain.agreement import Agreement, RuleKind
 from app.domain.engine import Addition, addition_scope, entry_window, evaluate, evaluate_addition
 from app.domain.findings import Code
-from app.domain.groups import group_key
+from app.domain.groups import group_keys
 from app.domain.ledger import LedgerEntry, Status
 from app.domain.limits import DeclarationKey
 from app.domain.quota import QuotaRow
@@ -130,8 +130,7 @@ def by_comparison(
     wanted = set()
     for rule in agreement.quota_rules:
         if entry.activity in rule.counts and rule.kind is not RuleKind.CONCURRENCY:
-            group = group_key(agreement, rule, entry)
-            if group is not None:
+            for group in group_keys(agreement, rule, entry):
                 wanted.add((rule.id, *group, rule.period.containing(entry.start_day).start))
     # A group with nothing counted in it has no "before" (and, after, no row at all).
     old = {key(r): r for r in before.rows if r.used + r.pending}

@@ -131,7 +131,8 @@ class TestShippedAgreements:
             ),
             ("vd2011", "evaluation_visit.concurrency", RuleKind.CONCURRENCY, 1, Confidence.TEXT),
             ("by-lt-2001", "evaluation_visit.pair", RuleKind.PAIR, 1, Confidence.SECONDARY),
-            ("by-lt-2001", "inspection.pair", RuleKind.PAIR, 1, Confidence.BELIEVED),
+            # The Lithuanian defence ministry names one evaluation visit a year and no inspections.
+            ("by-lt-2001", "inspection.pair", RuleKind.PAIR, 0, Confidence.SECONDARY),
             ("by-lv-2004", "evaluation_visit.pair", RuleKind.PAIR, 1, Confidence.BELIEVED),
             ("by-pl-2004", "inspection.pair", RuleKind.PAIR, 1, Confidence.SECONDARY),
             ("by-ua-2001", "inspection.pair", RuleKind.PAIR, 1, Confidence.SECONDARY),
@@ -181,13 +182,32 @@ class TestShippedAgreements:
             dt.date(2002, 4, 26),
             dt.date(2023, 1, 3),
         )
-        assert a["by-lt-2001"].in_force_from == dt.date(2002, 1, 1)
+        assert a["by-lt-2001"].in_force_from == dt.date(2001, 1, 1)
         assert a["by-lv-2004"].in_force_from == a["by-pl-2004"].in_force_from == dt.date(2005, 1, 1)
         assert a["cfe"].in_force_from == dt.date(1992, 11, 9)
         assert a["open-skies"].in_force_from == dt.date(2002, 1, 1)
         assert a["open-skies"].parties["US"].withdrew_on == dt.date(2020, 11, 22)
         assert a["open-skies"].parties["RU"].withdrew_on == dt.date(2021, 12, 18)
         assert a["cfe"].parties["RU"].withdrew_on == dt.date(2023, 11, 7)
+
+    def test_open_skies_parties_that_acceded_later_are_parties_sixty_days_after_depositing(self) -> None:
+        parties = shipped()["open-skies"].parties
+        assert parties["FI"].joined_on == dt.date(2003, 2, 10)  # deposited 12 Dec 2002
+        assert parties["LT"].joined_on == dt.date(2005, 7, 8)  # deposited 9 May 2005
+        assert parties["BA"].joined_on == dt.date(2003, 10, 20)
+        assert parties["BY"].joined_on == dt.date(2002, 1, 1)
+
+    def test_the_open_skies_cap_over_one_party_halves_both_quotas(self) -> None:
+        rule = shipped()["open-skies"].rule("flight.per_observed_party")
+        assert rule.limit.formula is not None
+        assert rule.limit.formula.evaluate_int({"active": 42, "passive": 6}) == 3
+        assert rule.limit.formula.evaluate_int({"active": 5, "passive": 12}) == 3
+
+    def test_no_agreement_cites_csbm_s_own_notes_as_a_source(self) -> None:
+        for path in sorted((ROOT / "agreements").glob("*.yaml")):
+            text = path.read_text(encoding="utf-8")
+            for notes in ("REFERENCE", "SEMANTICS", "../shared"):
+                assert notes not in text, path.name
 
     def test_the_shipped_folder_is_the_one_the_cli_loads(self) -> None:
         from app.services.catalog import shipped_agreements

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app.domain.counting import tally
 from app.domain.engine import Evaluation, evaluate
 from app.domain.findings import Code, Severity
 from app.domain.ledger import LedgerEntry, Status
@@ -18,6 +19,9 @@ from tests.builders import make_entry, shipped, t
 
 YEAR = (dt.date(2025, 1, 1), dt.date(2025, 12, 31))
 DECLS = {("BY", 2025, "units"): 170, ("BY", 2025, "oov"): 40, ("HU", 2025, "oov"): 20, ("HU", 2023, "oov"): 20}
+
+
+VD = shipped()["vd2011"]
 
 
 def run(agreement: str, entries: list[LedgerEntry], decls: dict[Any, int] | None = None, **kw: Any) -> Evaluation:
@@ -131,10 +135,16 @@ class TestActiveQuota:
         assert row(ev, "flight.active", None, "PT").remaining == -1
         assert not [f for f in ev.findings if f.code == Code.ACTIVE_QUOTA_EXCEEDED]
 
-    def test_flights_over_one_party_are_capped_at_half_the_active_quota_and_its_passive_quota(self) -> None:
+    def test_flights_over_one_party_are_capped_at_half_the_active_quota_or_half_its_passive_quota(self) -> None:
         ev = run("open-skies", [])
-        assert row(ev, "flight.per_observed_party", "DE", "PT").limit == 1  # ceil(2 / 2)
-        assert row(ev, "flight.per_observed_party", "PT", "GB").limit == 2  # min(ceil(12 / 2), 2)
+        assert row(ev, "flight.per_observed_party", "DE", "PT").limit == 1  # min(ceil(2 / 2), ceil(12 / 2))
+        assert row(ev, "flight.per_observed_party", "PT", "GB").limit == 1  # min(ceil(12 / 2), ceil(2 / 2))
+        assert row(ev, "flight.per_observed_party", "GB", "DE").limit == 6  # min(ceil(12 / 2), ceil(12 / 2))
+
+    def test_the_belarus_russia_group_may_fly_three_times_over_poland(self) -> None:
+        span = (dt.date(2019, 1, 1), dt.date(2019, 12, 31))
+        ev = run("open-skies", [], span=span)
+        assert row(ev, "flight.per_observed_party", "PL", "BY+RU").limit == 3  # min(ceil(42 / 2), ceil(6 / 2))
 
 
 class TestPartyGroups:
@@ -260,13 +270,26 @@ class TestCfeQuotas:
 
 
 class TestMissingDeclaration:
-    def test_an_unknown_limit_gives_null_limit_and_a_warning_per_counted_entry(self) -> None:
-        ev = run("vd2011", [make_entry("M-1", activity="evaluation_visit", receiving_state="RS", object="x")])
+    def test_an_unknown_limit_gives_null_limit_and_one_warning_for_the_missing_figure(self) -> None:
+        visits = [
+            make_entry(f"M-{i}", activity="evaluation_visit", receiving_state="RS", object="x", start=day)
+            for i, day in enumerate([dt.date(2025, 3, 1), dt.date(2025, 6, 1)])
+        ]
+        ev = run("vd2011", visits)
         passive = row(ev, "evaluation_visit.passive", "RS")
-        assert (passive.limit, passive.remaining, passive.used) == (None, None, 1)
-        missing = [f for f in ev.findings if f.code == Code.MISSING_DECLARATION]
-        assert {f.rule for f in missing} == {"evaluation_visit.passive", "evaluation_visit.per_inspecting_state"}
-        assert all(f.responsible_state == "RS" and "RS units 2025" in f.message for f in missing)
+        assert (passive.limit, passive.remaining, passive.used) == (None, None, 2)
+        [missing] = [f for f in ev.findings if f.code == Code.MISSING_DECLARATION]
+        assert (missing.entry_ref, missing.responsible_state, missing.subject) == (None, "RS", "RS units 2025")
+        assert "evaluation_visit.passive, evaluation_visit.per_inspecting_state" in missing.message
+        assert "2 entries cannot be checked against it: M-0, M-1" in missing.message
+
+    def test_each_missing_figure_is_its_own_warning(self) -> None:
+        entries = [
+            make_entry("A", activity="evaluation_visit", receiving_state="RS", start=dt.date(2025, 3, 1)),
+            make_entry("B", activity="evaluation_visit", receiving_state="ME", start=dt.date(2025, 3, 9)),
+        ]
+        missing = [f for f in run("vd2011", entries).findings if f.code == Code.MISSING_DECLARATION]
+        assert sorted(f.subject for f in missing) == ["ME units 2025", "RS units 2025"]
 
 
 class TestTimingRules:
@@ -482,11 +505,7 @@ class TestEngineProperties:
         expected = set()
         for receiving in STATES:
             counted = sorted(
-                (
-                    e
-                    for e in entries
-                    if e.activity == "inspection" and e.receiving_state == receiving and e.status.is_counted
-                ),
+                (e for e in entries if e.activity == "inspection" and e.receiving_state == receiving and tally(VD, e)),
                 key=LedgerEntry.counting_key,
             )
             expected |= {e.ref for e in counted[3:]}
