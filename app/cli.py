@@ -977,11 +977,11 @@ def restore_command(
     json_out: Json = False,
 ) -> None:
     """Load an archive into an empty database of either kind; its chains must verify, or nothing is loaded."""
-    from app.services import backup
+    from app.services import backup, restore
 
     with _database(database_url) as engine:
         try:
-            summary = backup.restore(engine, file)
+            summary = restore.restore(engine, file)
         except backup.BackupError as exc:
             _fail(str(exc))
     if json_out:
