@@ -26,6 +26,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from app import cli_doctor
 from app.catalog.loader import CatalogError, load_directory
 from app.cli_output import console, print_json, show_agreement, show_check, show_findings, show_quota
 from app.config import Settings
@@ -988,6 +989,9 @@ def restore_command(
         print_json(summary.as_json())
     else:
         console.print(f"{file}: restored {sum(summary.tables.values())} rows; the hash chains verify.")
+
+
+app.command("doctor")(cli_doctor.doctor)
 
 
 def main() -> None:
