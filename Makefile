@@ -104,7 +104,7 @@ bundle: $(STAMP)
 ## under strace; fails on any connection attempt beyond loopback
 offline-test: $(STAMP) sysdeps
 	command -v strace >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq strace >/dev/null)
-	tests/offline/run.sh
+	tests/offline/run.sh || [ $$? = 77 ]
 
 ## docs-images: screenshots of the web pages (English and Russian) for the guides, into docs/images/
 docs-images: $(STAMP) sysdeps

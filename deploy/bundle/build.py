@@ -198,7 +198,10 @@ def download_debs(debs: Path) -> None:
     if shutil.which("apt-get") is None:
         raise BundleError("DEBS=1 needs apt-get (a Debian machine of the same release as the target)")
     debs.mkdir()
-    subprocess.run(["apt-get", "download", "-q", *debian_closure()], cwd=debs, check=True, stdout=subprocess.DEVNULL)
+    # As root, apt fetches as its _apt user, which may not write in our temporary folder.
+    sandbox = ["-o", "APT::Sandbox::User=root"] if os.geteuid() == 0 else []
+    command = ["apt-get", "download", "-q", *sandbox, *debian_closure()]
+    subprocess.run(command, cwd=debs, check=True, stdout=subprocess.DEVNULL)
 
 
 # ---- the bundle ------------------------------------------------------------------------
