@@ -108,7 +108,7 @@ offline-test: $(STAMP) sysdeps
 
 ## docs-images: screenshots of the web pages (English and Russian) for the guides, into docs/images/
 docs-images: $(STAMP) sysdeps
-	$(BIN)/python tests/e2e/screenshots.py docs/images
+	$(BIN)/python -m tests.e2e.screenshots docs/images
 
 ## messages: re-extract the message template; new entries then need translating in the .po
 messages: $(STAMP)

@@ -67,3 +67,9 @@ class TestTheChecker:
         assert found[0].startswith("guide.en.md:5: csbm ledger frobnicate: no such command (known: ")
         assert found[1].startswith("guide.en.md:6: csbm quota: no option --colour")
         assert found[2] == "guide.en.md:8: /nowhere: no such page or API path in the web app"
+
+
+def test_every_page_make_docs_images_shoots_is_a_page_of_the_app() -> None:
+    from tests.e2e.screenshots import PAGES
+
+    assert [docs_refs.path_problem(path.split("?")[0]) for _, path in PAGES] == [None] * len(PAGES)
