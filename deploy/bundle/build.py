@@ -58,8 +58,10 @@ DEBIAN_PACKAGES = (
     "python3-venv",
 )
 # Hard dependencies only: what a package cannot be installed without.
-APT_DEPENDS = ("apt-cache", "depends", "--recurse", "--no-recommends", "--no-suggests", "--no-conflicts")
-APT_DEPENDS += ("--no-breaks", "--no-replaces", "--no-enhances")
+APT_DEPENDS = (
+    *("apt-cache", "depends", "--recurse", "--no-recommends", "--no-suggests"),
+    *("--no-conflicts", "--no-breaks", "--no-replaces", "--no-enhances"),
+)
 DEPLOY_FILES = ("csbm.service", "csbm-scheduler.service", "csbm.env", "nginx-csbm.conf")
 
 
