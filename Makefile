@@ -11,7 +11,8 @@ export CSBM_TEST_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 # (Playwright drives it; no browser is ever downloaded). Installed when missing and root.
 SYSDEPS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils chromium
 
-.PHONY: install sysdeps demo test check lint format messages bench bench-quick soak lock audit-deps clean
+.PHONY: install sysdeps demo test check lint format messages bench bench-quick soak lock audit-deps clean \
+  bundle offline-test docs-images
 
 # Installs are reproducible: every dependency comes pinned, with its hashes,
 # from requirements.lock (`make lock` regenerates it from pyproject.toml);
@@ -53,8 +54,8 @@ test: $(STAMP) sysdeps
 	$(BIN)/python -m pytest -n 2 -q
 
 check: $(STAMP) audit-deps
-	$(BIN)/ruff check app tests bench migrations
-	$(BIN)/ruff format --check app tests bench
+	$(BIN)/ruff check app tests bench migrations deploy
+	$(BIN)/ruff format --check app tests bench deploy
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
@@ -75,8 +76,8 @@ audit-deps: $(STAMP)
 	else cat .pip-audit.log; exit $$status; fi
 
 format: $(STAMP)
-	$(BIN)/ruff format app tests bench
-	$(BIN)/ruff check --fix app tests bench
+	$(BIN)/ruff format app tests bench deploy
+	$(BIN)/ruff check --fix app tests bench deploy
 
 ## bench: every benchmark at full size on SQLite and PostgreSQL (long); bench-quick: a tenth
 bench: $(STAMP) sysdeps
@@ -93,6 +94,21 @@ soak: $(STAMP) sysdeps
 	CSBM_SOAK=1 CSBM_KILL_TRIALS=20 CSBM_KILL_ROWS=100000 $(BIN)/python -m pytest -q -s tests/resilience
 	CSBM_FUZZ_EXAMPLES=5000 $(BIN)/python -m pytest -q tests/fuzz
 	$(BIN)/python bench/soak.py --minutes $(or $(SOAK_MINUTES),10)
+
+## bundle: dist/csbm-offline-<version>-<platform>.tar.gz, everything an air-gapped machine needs
+## (docs/deployment.md); DEBS=1 adds the Debian packages PDF output needs, with their dependencies
+bundle: $(STAMP)
+	$(BIN)/python deploy/bundle/build.py $(if $(filter 1,$(DEBS)),--debs)
+
+## offline-test: build the bundle, install and run it inside `unshare -n` (root), every step
+## under strace; fails on any connection attempt beyond loopback
+offline-test: $(STAMP) sysdeps
+	command -v strace >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq strace >/dev/null)
+	tests/offline/run.sh || [ $$? = 77 ]
+
+## docs-images: screenshots of the web pages (English and Russian) for the guides, into docs/images/
+docs-images: $(STAMP) sysdeps
+	$(BIN)/python -m tests.e2e.screenshots docs/images
 
 ## messages: re-extract the message template; new entries then need translating in the .po
 messages: $(STAMP)

@@ -26,6 +26,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from app import cli_doctor
 from app.catalog.loader import CatalogError, load_directory
 from app.cli_output import console, print_json, show_agreement, show_check, show_findings, show_quota
 from app.config import Settings
@@ -977,17 +978,20 @@ def restore_command(
     json_out: Json = False,
 ) -> None:
     """Load an archive into an empty database of either kind; its chains must verify, or nothing is loaded."""
-    from app.services import backup
+    from app.services import backup, restore
 
     with _database(database_url) as engine:
         try:
-            summary = backup.restore(engine, file)
+            summary = restore.restore(engine, file)
         except backup.BackupError as exc:
             _fail(str(exc))
     if json_out:
         print_json(summary.as_json())
     else:
         console.print(f"{file}: restored {sum(summary.tables.values())} rows; the hash chains verify.")
+
+
+app.command("doctor")(cli_doctor.doctor)
 
 
 def main() -> None:

@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     scheduler_misfire_grace_seconds: int = 6 * 3600
     # Catch-up looks back this many quarters (and the matching years).
     catch_up_quarters: int = 4
+    # Mail: smtp://host[:port] or smtps://host[:port]; empty, nothing is sent
+    # (csbm doctor checks that the server answers).
+    smtp_url: str = ""
 
     def resolved_database_url(self) -> str:
         return self.database_url or default_database_url()

@@ -68,6 +68,16 @@ def _migrated_database(backend: str, sqlite_file: Path) -> Iterator[str]:
         engine.dispose()
         yield url
         return
+    with empty_pg_schema() as url:
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        yield url
+
+
+@contextmanager
+def empty_pg_schema() -> Iterator[str]:
+    """A URL of a new, empty PostgreSQL schema, dropped after; skips where no server answers."""
     reason = postgres_unavailable()
     if reason:
         pytest.skip(reason)
@@ -75,12 +85,8 @@ def _migrated_database(backend: str, sqlite_file: Path) -> Iterator[str]:
     admin = create_engine(PG_URL)
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = _pg_schema_url(schema)
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
     try:
-        yield url
+        yield _pg_schema_url(schema)
     finally:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

@@ -19,6 +19,9 @@ from sqlalchemy.orm import Session
 
 from app.db.models import SchedulerLease
 
+# The one lease every `csbm scheduler run` competes for.
+SCHEDULER = "scheduler"
+
 
 @dataclass(frozen=True, slots=True)
 class LeaseState:

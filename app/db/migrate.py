@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,7 +27,9 @@ def alembic_config(engine: Engine) -> Config:
     # and every CLI command imports this module for shipped_path.
     from alembic.config import Config
 
-    config = Config()
+    # Alembic's own default is the sys.stdout of the moment it was first imported, which
+    # under a test runner's captured output may be a stream long closed.
+    config = Config(stdout=sys.stdout)
     config.set_main_option("script_location", str(shipped_path("migrations")))
     # configparser treats % as interpolation; URL-encoded options contain it.
     config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
@@ -49,6 +52,34 @@ def downgrade(engine: Engine, revision: str) -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, revision)
+
+
+def migrate_to(connection: Connection, revision: str) -> None:
+    """Bring the database on ``connection`` to ``revision``, up or down, inside the caller's
+    transaction (PostgreSQL and SQLite both run DDL transactionally), so that what follows
+    in that transaction commits or rolls back together with the migrations."""
+    from alembic import command
+
+    config = alembic_config(connection.engine)
+    config.attributes["connection"] = connection
+    current = current_revision(connection)
+    if current is not None and _position(revision) < _position(current):
+        command.downgrade(config, revision)
+    else:
+        command.upgrade(config, revision)
+
+
+def revisions() -> list[str]:
+    """Every migration this csbm ships, oldest first."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory(str(shipped_path("migrations")))
+    return [r.revision for r in reversed(list(script.walk_revisions()))]
+
+
+def _position(revision: str) -> int:
+    known = revisions()
+    return len(known) - 1 if revision == "head" else known.index(revision)
 
 
 def head_revision() -> str:

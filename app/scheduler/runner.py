@@ -31,7 +31,7 @@ from app.db.session import transaction
 from app.scheduler import jobs
 from app.scheduler.registry import job_specs, next_run, trigger
 
-LEASE = "scheduler"
+LEASE = leases.SCHEDULER
 log = logging.getLogger("csbm.scheduler")
 
 

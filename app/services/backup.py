@@ -1,4 +1,4 @@
-"""``csbm backup`` / ``csbm restore``: one portable archive, either database.
+"""``csbm backup``: one portable archive, either database (restore.py loads it back).
 
 The archive is a ZIP file (deflate) holding ``tables/<table>.jsonl`` (one JSON
 array per row, columns as listed in the manifest) and ``manifest.json``,
@@ -12,10 +12,8 @@ A backup reads inside one transaction: PostgreSQL's REPEATABLE READ (read
 only) or SQLite's WAL read snapshot, so it is consistent while the app is in
 use. It is written under a temporary name and renamed when complete.
 
-A restore loads everything in one transaction into an empty database,
-migrated to the archive's schema version first and to the newest after, and
-verifies the chains before committing: a damaged or tampered archive loads
-nothing.
+A restore (app/services/restore.py) loads everything in one transaction
+into an empty database and verifies the chains before committing.
 """
 
 from __future__ import annotations
@@ -30,22 +28,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, LargeBinary, Table, func, insert, select, text
+from sqlalchemy import Connection, Engine, LargeBinary, Table, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.types import Date, DateTime
 
 from app.db.base import Base
 from app.db.chain_writer import chain_heads
-from app.db.migrate import current_revision, head_revision, upgrade
-from app.db.session import transaction
-from app.services.integrity import describe_breaks, verify
+from app.db.migrate import current_revision
 
 FORMAT = "csbm-backup-1"
 MANIFEST = "manifest.json"
 _CHUNK = 2_000
 # Row-less bookkeeping that a restore must not carry over: the migration
 # version is recorded in the manifest instead.
-_SKIPPED = {"alembic_version"}
+SKIPPED = {"alembic_version"}
 
 
 class BackupError(Exception):
@@ -72,7 +68,7 @@ class BackupSummary:
 
 def tables() -> list[Table]:
     """Every table csbm owns, parents before children."""
-    return [t for t in Base.metadata.sorted_tables if t.name not in _SKIPPED]
+    return [t for t in Base.metadata.sorted_tables if t.name not in SKIPPED]
 
 
 # ---- values by column type ---------------------------------------------------------
@@ -91,18 +87,6 @@ def _dump(value: Any, column_type: Any) -> Any:
         return value.isoformat() if isinstance(value, dt.date) else str(value)
     if isinstance(column_type, LargeBinary):
         return base64.b64encode(bytes(value)).decode("ascii")
-    return value
-
-
-def _load(value: Any, column_type: Any) -> Any:
-    if value is None:
-        return None
-    if isinstance(column_type, DateTime):
-        return dt.datetime.fromisoformat(value)
-    if isinstance(column_type, Date):
-        return dt.date.fromisoformat(value)
-    if isinstance(column_type, LargeBinary):
-        return base64.b64decode(value)
     return value
 
 
@@ -192,16 +176,6 @@ def _write_table(connection: Connection, archive: zipfile.ZipFile, table: Table)
 # ---- restore ---------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class RestoreSummary:
-    schema: str
-    tables: dict[str, int] = field(default_factory=dict)
-    heads: dict[str, dict[str, object]] = field(default_factory=dict)
-
-    def as_json(self) -> dict[str, Any]:
-        return {"schema": self.schema, "tables": self.tables, "chain_heads": self.heads, "verified": True}
-
-
 def read_manifest(path: Path) -> dict[str, Any]:
     try:
         with zipfile.ZipFile(path) as archive:
@@ -213,93 +187,3 @@ def read_manifest(path: Path) -> dict[str, Any]:
     if manifest.get("format") != FORMAT:
         raise BackupError(f"{path}: not a csbm backup (format {manifest.get('format')!r}, expected {FORMAT})")
     return manifest
-
-
-def restore(engine: Engine, path: Path) -> RestoreSummary:
-    """Load an archive into an empty database; the chains must verify, or nothing is loaded."""
-    manifest = read_manifest(path)
-    schema = str(manifest.get("schema"))
-    if schema != head_revision():
-        raise BackupError(
-            f"{path}: the archive has schema version {schema}, this csbm {head_revision()}: restore it with the "
-            "csbm that made it, then upgrade that database"
-        )
-    upgrade(engine)
-    summary = RestoreSummary(schema=schema)
-    with zipfile.ZipFile(path) as archive, transaction(engine, write=True) as session:
-        connection = session.connection()
-        _require_empty(connection)
-        # Migrations seed a few rows (the ledger state, the quota locks); the archive's
-        # own rows replace them.
-        for table in reversed(tables()):
-            connection.execute(table.delete())
-        for table in tables():
-            described = manifest["tables"].get(table.name)
-            if described is None:
-                continue  # a table newer than the archive: left as the migrations made it
-            summary.tables[table.name] = _load_table(connection, archive, table, described, path)
-        if connection.dialect.name == "postgresql":
-            _reset_sequences(connection)
-        result = verify(session)
-        if not result.ok:
-            raise BackupError(
-                f"{path}: the archive's hash chains do not verify; nothing was restored:\n"
-                + "\n".join(describe_breaks(result.breaks))
-            )
-        summary.heads = {n: h.as_json() for n, h in result.heads.items()}
-        if summary.heads != manifest.get("chain_heads"):
-            raise BackupError(f"{path}: the chain heads differ from the manifest's; nothing was restored")
-    return summary
-
-
-def _require_empty(connection: Connection) -> None:
-    for name in ("ledger_entries", "declarations", "agreement_versions", "users", "audit_log"):
-        table = Base.metadata.tables[name]
-        if connection.execute(select(func.count()).select_from(table)).scalar_one():
-            raise BackupError(
-                f"the target database is not empty ({name} has rows): restore only into a new, empty database"
-            )
-
-
-def _load_table(
-    connection: Connection, archive: zipfile.ZipFile, table: Table, described: dict[str, Any], path: Path
-) -> int:
-    columns = list(described["columns"])
-    unknown = [c for c in columns if c not in table.columns]
-    if unknown:
-        raise BackupError(f"{path}: table {table.name} has columns this schema does not: {', '.join(unknown)}")
-    types = [table.columns[c].type for c in columns]
-    digest = hashlib.sha256()
-    count = 0
-    batch: list[dict[str, Any]] = []
-    try:
-        member = archive.open(f"tables/{table.name}.jsonl")
-    except KeyError:
-        raise BackupError(f"{path}: table {table.name} is listed but missing") from None
-    with member:
-        for line in member:
-            digest.update(line)
-            values = json.loads(line)
-            batch.append({c: _load(v, t) for c, v, t in zip(columns, values, types, strict=True)})
-            count += 1
-            if len(batch) >= _CHUNK:
-                connection.execute(insert(table), batch)
-                batch = []
-    if batch:
-        connection.execute(insert(table), batch)
-    if digest.hexdigest() != described["sha256"] or count != described["rows"]:
-        raise BackupError(f"{path}: table {table.name} does not match its checksum; nothing was restored")
-    return count
-
-
-def _reset_sequences(connection: Connection) -> None:
-    """Rows came with their ids; PostgreSQL's sequences must continue after them."""
-    for table in tables():
-        if "id" not in table.columns or list(table.primary_key.columns) != [table.columns["id"]]:
-            continue
-        sequence = connection.execute(text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table.name}).scalar()
-        if sequence:
-            connection.execute(
-                text(f"SELECT setval(:s, coalesce((SELECT max(id) FROM {table.name}), 0) + 1, false)"),
-                {"s": sequence},
-            )

@@ -7,78 +7,26 @@ is the system's /usr/bin/chromium; nothing is downloaded.
 
 from __future__ import annotations
 
-import datetime as dt
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from app.db.migrate import upgrade
-from app.db.session import make_engine, transaction
-from app.services import accounts, demo
+from tests.e2e.browser import CHROMIUM, PASSWORD, demo_database, demo_server, launch
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-PASSWORD = "correct horse battery"
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make test installs it)"
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 SERVER_LOG: dict[str, Path] = {}
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("e2e")
-    url = f"sqlite:///{folder / 'csbm.sqlite3'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    now = dt.datetime.now(dt.UTC)
-    with transaction(engine, write=True) as session:
-        demo.load_demo(session, at=now, by="e2e")
-        for role in ("officer", "viewer"):
-            accounts.add_user(session, username=role, password=PASSWORD, role=accounts.Role(role), at=now, by="e2e")
-    engine.dispose()
-    port = _free_port()
-    env = {**os.environ, "CSBM_DATABASE_URL": url, "CSBM_HOME_STATE": "BY", "CSBM_REPORTS_DIR": str(folder / "reports")}
-    log_path = folder / "server.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "csbm"), "serve", "--port", str(port)],
-            env=env,
-            cwd=folder,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        base = f"http://127.0.0.1:{port}"
-        SERVER_LOG[base] = log_path
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/api/v1/health", timeout=2)
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    process.kill()
-                    raise RuntimeError(f"the server did not start:\n{log_path.read_text()}") from None
-                time.sleep(0.2)
+    url = demo_database(folder, ("officer", "viewer"))
+    with demo_server(folder, url, folder / "server.log") as base:
+        SERVER_LOG[base] = folder / "server.log"
         yield base
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture
@@ -86,18 +34,7 @@ def page(server: str) -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--disable-quic",
-            ],
-        )
+        browser = launch(p)
         context = browser.new_context(viewport={"width": 1366, "height": 900}, accept_downloads=True)
         # Generous timeouts: CI runs this beside the rest of the suite on two cores.
         context.set_default_timeout(90_000)

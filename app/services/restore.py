@@ -1,0 +1,180 @@
+"""``csbm restore``: an archive of ``csbm backup`` into an empty database of either kind.
+
+Everything is loaded in one transaction: the rows go in at the archive's own
+schema version (the tables as they were then, reflected from the database, not
+as this csbm's models describe them), the migrations bring them to this
+csbm's, PostgreSQL's sequences are reset, and the chains are verified before
+committing. A damaged or tampered archive loads nothing, and an archive
+written by an older csbm restores into a newer one.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import json
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Date, DateTime, Engine, LargeBinary, MetaData, Table, insert, inspect, text
+
+from app.db.migrate import current_revision, head_revision, migrate_to, revisions
+from app.db.session import transaction
+from app.services.backup import SKIPPED, BackupError, read_manifest
+from app.services.integrity import describe_breaks, verify
+
+_CHUNK = 2_000
+
+
+def _load(value: Any, column_type: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(column_type, DateTime):
+        return dt.datetime.fromisoformat(value)
+    if isinstance(column_type, Date):
+        return dt.date.fromisoformat(value)
+    if isinstance(column_type, LargeBinary):
+        return base64.b64decode(value)
+    return value
+
+
+@dataclass(slots=True)
+class RestoreSummary:
+    schema: str
+    tables: dict[str, int] = field(default_factory=dict)
+    heads: dict[str, dict[str, object]] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"schema": self.schema, "tables": self.tables, "chain_heads": self.heads, "verified": True}
+
+
+def restore(engine: Engine, path: Path) -> RestoreSummary:
+    """Load an archive into an empty database; the chains must verify, or nothing is loaded.
+
+    The rows go in at the archive's own schema version, and the migrations then bring
+    them to this csbm's, all in one transaction: an archive written by an older csbm
+    restores into a newer one, and is verified as the newer one reads it."""
+    manifest = read_manifest(path)
+    summary = RestoreSummary(schema=_known_schema(manifest, path))
+    with zipfile.ZipFile(path) as archive, transaction(engine, write=True) as session:
+        connection = session.connection()
+        summary.tables = _load_at_schema(connection, archive, manifest, path)
+        migrate_to(connection, "head")
+        result = verify(session)
+        if not result.ok:
+            raise BackupError(
+                f"{path}: the archive's hash chains do not verify; nothing was restored:\n"
+                + "\n".join(describe_breaks(result.breaks))
+            )
+        summary.heads = {n: h.as_json() for n, h in result.heads.items()}
+        if summary.heads != manifest.get("chain_heads"):
+            raise BackupError(f"{path}: the chain heads differ from the manifest's; nothing was restored")
+    return summary
+
+
+def load_at_archive_schema(engine: Engine, path: Path) -> dict[str, int]:
+    """Load an archive into an empty database at the archive's own schema version, and stop there.
+
+    The database is then as the csbm that wrote the archive left it: the way to rehearse
+    `csbm db upgrade` on a copy of a centre's data (tests/integration/test_upgrade.py).
+    Each table's checksum is checked; the chains are not, since this csbm reads them only
+    at its own schema: `csbm audit verify` after the upgrade does that."""
+    manifest = read_manifest(path)
+    _known_schema(manifest, path)
+    with zipfile.ZipFile(path) as archive, transaction(engine, write=True) as session:
+        return _load_at_schema(session.connection(), archive, manifest, path)
+
+
+def _known_schema(manifest: dict[str, Any], path: Path) -> str:
+    schema = str(manifest.get("schema"))
+    if schema not in revisions():
+        raise BackupError(
+            f"{path}: the archive has schema version {schema}, which this csbm (schema {head_revision()}) does not "
+            "know: it was written by a newer csbm; restore it with that one"
+        )
+    return schema
+
+
+def _load_at_schema(
+    connection: Connection, archive: zipfile.ZipFile, manifest: dict[str, Any], path: Path
+) -> dict[str, int]:
+    """Migrate the empty database to the archive's schema and load every table as it was then."""
+    if current_revision(connection) is not None:
+        _require_empty(connection)
+    migrate_to(connection, str(manifest["schema"]))
+    # The tables as they are at that schema, not as this csbm's models describe them:
+    # a column added later (with its Python-side default) does not exist yet.
+    found = MetaData()
+    found.reflect(connection)
+    present = [t for t in found.sorted_tables if t.name not in SKIPPED]
+    missing = sorted(set(manifest["tables"]) - {t.name for t in present})
+    if missing:
+        raise BackupError(f"{path}: tables {', '.join(missing)} are not in schema {manifest['schema']}")
+    # Migrations seed a few rows (the ledger state, the quota locks); the archive's
+    # own rows replace them.
+    for table in reversed(present):
+        connection.execute(table.delete())
+    loaded = {
+        t.name: _load_table(connection, archive, t, manifest["tables"][t.name], path)
+        for t in present
+        if t.name in manifest["tables"]
+    }
+    if connection.dialect.name == "postgresql":
+        _reset_sequences(connection, present)
+    return loaded
+
+
+def _require_empty(connection: Connection) -> None:
+    existing = set(inspect(connection).get_table_names())
+    for name in ("ledger_entries", "declarations", "agreement_versions", "users", "audit_log"):
+        if name in existing and connection.execute(text(f"SELECT count(*) FROM {name}")).scalar_one():
+            raise BackupError(
+                f"the target database is not empty ({name} has rows): restore only into a new, empty database"
+            )
+
+
+def _load_table(
+    connection: Connection, archive: zipfile.ZipFile, table: Table, described: dict[str, Any], path: Path
+) -> int:
+    columns = list(described["columns"])
+    unknown = [c for c in columns if c not in table.columns]
+    if unknown:
+        raise BackupError(f"{path}: table {table.name} has columns this schema does not: {', '.join(unknown)}")
+    types = [table.columns[c].type for c in columns]
+    digest = hashlib.sha256()
+    count = 0
+    batch: list[dict[str, Any]] = []
+    try:
+        member = archive.open(f"tables/{table.name}.jsonl")
+    except KeyError:
+        raise BackupError(f"{path}: table {table.name} is listed but missing") from None
+    with member:
+        for line in member:
+            digest.update(line)
+            values = json.loads(line)
+            batch.append({c: _load(v, t) for c, v, t in zip(columns, values, types, strict=True)})
+            count += 1
+            if len(batch) >= _CHUNK:
+                connection.execute(insert(table), batch)
+                batch = []
+    if batch:
+        connection.execute(insert(table), batch)
+    if digest.hexdigest() != described["sha256"] or count != described["rows"]:
+        raise BackupError(f"{path}: table {table.name} does not match its checksum; nothing was restored")
+    return count
+
+
+def _reset_sequences(connection: Connection, present: list[Table]) -> None:
+    """Rows came with their ids; PostgreSQL's sequences must continue after them."""
+    for table in present:
+        if "id" not in table.columns or list(table.primary_key.columns) != [table.columns["id"]]:
+            continue
+        sequence = connection.execute(text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table.name}).scalar()
+        if sequence:
+            connection.execute(
+                text(f"SELECT setval(:s, coalesce((SELECT max(id) FROM {table.name}), 0) + 1, false)"),
+                {"s": sequence},
+            )
