@@ -63,6 +63,9 @@ DECLARATION_FIELDS: tuple[str, ...] = (
     "recorded_by",
 )
 
+# The reconciliation records (app/db/records.py): each is one whole record, never revised.
+RECORD_FIELDS: tuple[str, ...] = ("seq", "kind", "subject", "recorded_at", "recorded_by", "body")
+
 
 # What an entry itself says (not who recorded it, when, or where in the chain).
 ENTRY_CONTENT: tuple[str, ...] = ENTRY_FIELDS[5:]
