@@ -990,6 +990,12 @@ def restore_command(
         console.print(f"{file}: restored {sum(summary.tables.values())} rows; the hash chains verify.")
 
 
+# Statements, keys and reconciliation: their own module, registered here.
+from app.cli_reconcile import register as _register_reconciliation  # noqa: E402
+
+_register_reconciliation(app)
+
+
 def main() -> None:
     try:
         app()

@@ -199,6 +199,12 @@ def _public_bytes(data: bytes, name: str) -> bytes:
     return public.public_bytes(Encoding.Raw, PublicFormat.Raw)
 
 
+def preview_key(session: Session, *, data: bytes, name: str, by: str) -> str:
+    """The fingerprint a key file would be registered with, for the admin to confirm first."""
+    require_admin(session, by)
+    return grouped(fingerprint(_public_bytes(data, name)))
+
+
 def list_keys(session: Session, *, by: str) -> list[KeyInfo]:
     require_admin(session, by)
     return [_info(k) for k in repo.keys(session)]

@@ -246,6 +246,7 @@ class ReconciliationView:
             "partner": self.partner,
             "home_state": self.home,
             "period": self.body["theirs"]["period"],
+            "agreements": self.body["theirs"]["agreements"],
             "form": self.body["form"],
             "signed": self.body["signed"],
             "key": self.body["key"],
