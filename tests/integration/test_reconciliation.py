@@ -1,0 +1,151 @@
+"""Two centres agree the count: Belarus's and Lithuania's ledgers of 2019, reconciled and countersigned."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.integration.reconcile_helpers import (
+    BY_LEDGER,
+    LT_LEDGER,
+    Centre,
+    count,
+    edit_in_sql_and_recompute_the_chain,
+    exchange_keys,
+    make_centre,
+)
+
+
+@pytest.fixture
+def centres(
+    database_url: str, other_database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Centre, Centre]:
+    # Belarus keeps its key encrypted (the passphrase from the environment); Lithuania's is a 0600 file.
+    monkeypatch.setenv("CSBM_KEY_PASSPHRASE", "minsk passphrase 2019")
+    by = make_centre("BY", database_url, tmp_path / "by", BY_LEDGER, encrypted=True)
+    lt = make_centre("LT", other_database_url, tmp_path / "lt", LT_LEDGER, encrypted=False)
+    exchange_keys(by, lt)
+    return by, lt
+
+
+def export(by: Centre) -> Path:
+    out = by.file("by-lt-2019.json")
+    by("statement", "export", "--partner", "LT", "--period", "2019", "--out", str(out), "--home-state", "BY",
+       "--key", str(by.key))
+    return out
+
+
+def kinds(result: dict[str, object]) -> list[tuple[str, str | None, str | None, list[str]]]:
+    return [
+        (i["kind"], i["ours"]["ref"] if i["ours"] else None, i["theirs"]["ref"] if i["theirs"] else None, i["fields"])
+        for i in result["items"]  # type: ignore[attr-defined]
+    ]
+
+
+class TestTwoCentresReconcileTheirLedgers:
+    def test_lithuania_finds_exactly_the_differences_and_the_disagreeing_quota_rows(
+        self, centres: tuple[Centre, Centre]
+    ) -> None:
+        by, lt = centres
+        statement = export(by)
+        assert json.loads(statement.read_text())["signature"]["algorithm"] == "ed25519"
+        result = lt("reconcile", str(statement), "--home-state", "LT", "--json")
+        assert result["signed"] is True
+        assert sorted(kinds(result)) == sorted([
+            ("agreed", "LT-2019-1", "BY-19-01", []),  # the notes differ, and are not compared
+            ("only_ours", "LT-2019-2", None, []),  # two days off: beyond the default tolerance
+            ("only_theirs", None, "BY-19-02", []),
+            ("agreed", "LT-2019-3", "BY-19-03", []),
+            ("differs", "LT-2019-4", "BY-19-04", ["team_size"]),
+            ("only_theirs", None, "BY-19-05", []),  # missing in Lithuania's ledger
+        ])
+        disagreeing = [(q["agreement"], q["rule"], q["receiving_state"], q["inspecting_state"]) for q in result["quotas"]
+                       if not q["agrees"]]
+        assert disagreeing == [("vd2011", "inspection.per_inspecting_state", "LT", "BY")]
+        assert all(q["inspecting_state"] and q["receiving_state"] for q in result["quotas"])
+
+    def test_a_wider_tolerance_pairs_the_shifted_visit_as_a_difference_of_dates(
+        self, centres: tuple[Centre, Centre]
+    ) -> None:
+        by, lt = centres
+        result = lt("reconcile", str(export(by)), "--home-state", "LT", "--tolerance-days", "2", "--json")
+        assert ("differs", "LT-2019-2", "BY-19-02", ["start", "end"]) in kinds(result)
+
+    def test_one_altered_byte_makes_reconcile_refuse_the_statement_naming_the_key(
+        self, centres: tuple[Centre, Centre]
+    ) -> None:
+        by, lt = centres
+        data = export(by).read_bytes()
+        at = data.index(b'"team_size": 3')
+        altered = lt.file("altered.json")
+        altered.write_bytes(data[:at] + b'"team_size": 4' + data[at + len(b'"team_size": 3'):])
+        refused = lt("reconcile", str(altered), "--home-state", "LT", expect=1)
+        fingerprint = json.loads(data)["signature"]["key"]
+        assert "does not verify" in refused.stderr
+        assert fingerprint[:4] + " " + fingerprint[4:8] in refused.stderr
+        assert count(lt.url, "reconciliation_records", "WHERE kind = 'reconcile'") == 0
+
+    def test_countersigned_statement_is_verified_by_belarus_and_tied_to_its_ledger(
+        self, centres: tuple[Centre, Centre]
+    ) -> None:
+        by, lt = centres
+        statement = export(by)
+        result = lt("reconcile", str(statement), "--home-state", "LT", "--json")
+        countersignature = lt.file("countersigned.json")
+        lt("reconciliation", "countersign", "1", "--out", str(countersignature), "--key", str(lt.key), expect=1)
+        for item in result["items"]:
+            if item["kind"] != "agreed":
+                lt("reconciliation", "resolve", "1", str(item["item"]), "--as", "agreed-as-theirs",
+                   "--note", "Agreed at the Vilnius review, 2020-01-21")
+        lt("reconciliation", "countersign", "1", "--out", str(countersignature), "--key", str(lt.key))
+        by("statement", "accept-countersignature", str(countersignature), "--home-state", "BY")
+        verified = by("audit", "verify", "--json", user=None)
+        assert verified["ok"] is True
+        assert verified["statements_checked"] == 1
+        assert verified["checked"]["reconciliations"] == 2  # the export and the countersignature
+        edit_in_sql_and_recompute_the_chain(
+            by.url,
+            "UPDATE entry_revisions SET team_size = 3 WHERE entry_id = "
+            "(SELECT id FROM ledger_entries WHERE ref = 'BY-19-04')",
+        )
+        broken = json.loads(by("audit", "verify", "--json", user=None, expect=1).stdout)
+        assert [b["chain"] for b in broken["breaks"]] == ["statements"]  # the ledger's own chain was recomputed
+        assert "BY-19-04" in broken["breaks"][0]["detail"] or "rewritten" in broken["breaks"][0]["detail"]
+
+    def test_agreed_as_theirs_proposes_a_revision_and_records_none(self, centres: tuple[Centre, Centre]) -> None:
+        by, lt = centres
+        result = lt("reconcile", str(export(by)), "--home-state", "LT", "--json")
+        differs = next(i for i in result["items"] if i["kind"] == "differs")
+        before = count(lt.url, "entry_revisions")
+        resolved = lt("reconciliation", "resolve", "1", str(differs["item"]), "--as", "agreed-as-theirs",
+                      "--note", "BY's team list shows four", "--json")
+        assert count(lt.url, "entry_revisions") == before
+        assert resolved["proposal"]["ref"] == "LT-2019-4"
+        assert resolved["proposal"]["team_size"] == "4"
+        command = shlex.split(resolved["command"])
+        assert command[:3] == ["csbm", "ledger", "add"]
+        lt(*command[1:])
+        again = lt("reconcile", str(export(by)), "--home-state", "LT", "--json")
+        assert ("agreed", "LT-2019-4", "BY-19-04", []) in kinds(again)
+
+    def test_the_report_renders_in_both_languages_with_hashes_and_signature_blocks(
+        self, centres: tuple[Centre, Centre], tmp_path: Path
+    ) -> None:
+        by, lt = centres
+        result = lt("reconcile", str(export(by)), "--home-state", "LT", "--json")
+        out = tmp_path / "reports"
+        lt("reconciliation", "report", "1", "--out", str(out), "--format", "html,pdf", "--lang", "en,ru", user=None)
+        for lang, words in (("en", ["Head of delegation", "For Belarus"]), ("ru", ["Глава делегации", "За Беларусь"])):
+            pdf = out / "reconciliation-1" / f"reconciliation-1.{lang}.pdf"
+            text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, check=True).stdout
+            page = text.decode("utf-8")
+            for word in words:
+                assert word in page, (lang, word)
+            flat = "".join(page.split())
+            assert result["theirs"]["sha256"] in flat and result["ours"]["sha256"] in flat
+            html = (out / "reconciliation-1" / f"reconciliation-1.{lang}.html").read_text()
+            assert result["theirs"]["chain"]["ledger"]["hash"] in html
