@@ -110,9 +110,10 @@ def build_report_view(data: Mapping[str, Any], lang: str) -> ReconciliationRepor
 def _item(item: Mapping[str, Any], loc: Localizer) -> dict[str, Any]:
     record = item["ours"] or item["theirs"]
     found = item["resolution"]
+    kind = KINDS[item["kind"]]
     return {
         "number": item["item"],
-        "kind": loc._(KINDS[item["kind"]]),
+        "kind": loc._(kind),
         "agreed": item["kind"] == "agreed",
         "agreement": record["agreement"],
         "activity": loc._(ACTIVITY_LABELS.get(record["activity"], record["activity"])),

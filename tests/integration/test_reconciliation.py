@@ -139,7 +139,7 @@ class TestTwoCentresReconcileTheirLedgers:
         result = lt("reconcile", str(export(by)), "--home-state", "LT", "--json")
         out = tmp_path / "reports"
         lt("reconciliation", "report", "1", "--out", str(out), "--format", "html,pdf", "--lang", "en,ru", user=None)
-        for lang, words in (("en", ["Head of delegation", "For Belarus"]), ("ru", ["Глава делегации", "За Беларусь"])):
+        for lang, words in (("en", ["Head of delegation", "For Belarus"]), ("ru", ["Глава делегации", "Сторона: Беларусь"])):
             pdf = out / "reconciliation-1" / f"reconciliation-1.{lang}.pdf"
             text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, check=True).stdout
             page = text.decode("utf-8")
