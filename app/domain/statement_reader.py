@@ -79,7 +79,8 @@ def load_json(data: bytes) -> Any:
     try:
         return json.loads(text, parse_float=_no_float, parse_constant=_no_constant, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as exc:
-        truncated = " (the file looks truncated)" if exc.pos >= len(text.rstrip()) else ""
+        ends = text.rstrip()[-1:]
+        truncated = " (the file looks truncated)" if ends not in ("}", "]") or exc.pos >= len(text.rstrip()) else ""
         _fail("", f"not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}{truncated}")
     except RecursionError:
         _fail("", "nested too deeply")

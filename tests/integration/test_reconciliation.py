@@ -17,7 +17,9 @@ from tests.integration.reconcile_helpers import (
     edit_in_sql_and_recompute_the_chain,
     exchange_keys,
     make_centre,
+    run,
 )
+from tests.unit.test_statement import validate
 
 
 @pytest.fixture
@@ -34,8 +36,20 @@ def centres(
 
 def export(by: Centre) -> Path:
     out = by.file("by-lt-2019.json")
-    by("statement", "export", "--partner", "LT", "--period", "2019", "--out", str(out), "--home-state", "BY",
-       "--key", str(by.key))
+    by(
+        "statement",
+        "export",
+        "--partner",
+        "LT",
+        "--period",
+        "2019",
+        "--out",
+        str(out),
+        "--home-state",
+        "BY",
+        "--key",
+        str(by.key),
+    )
     return out
 
 
@@ -52,19 +66,24 @@ class TestTwoCentresReconcileTheirLedgers:
     ) -> None:
         by, lt = centres
         statement = export(by)
-        assert json.loads(statement.read_text())["signature"]["algorithm"] == "ed25519"
+        validate(json.loads(statement.read_text()))  # docs/statement.schema.json
         result = lt("reconcile", str(statement), "--home-state", "LT", "--json")
         assert result["signed"] is True
-        assert sorted(kinds(result)) == sorted([
-            ("agreed", "LT-2019-1", "BY-19-01", []),  # the notes differ, and are not compared
-            ("only_ours", "LT-2019-2", None, []),  # two days off: beyond the default tolerance
-            ("only_theirs", None, "BY-19-02", []),
-            ("agreed", "LT-2019-3", "BY-19-03", []),
-            ("differs", "LT-2019-4", "BY-19-04", ["team_size"]),
-            ("only_theirs", None, "BY-19-05", []),  # missing in Lithuania's ledger
-        ])
-        disagreeing = [(q["agreement"], q["rule"], q["receiving_state"], q["inspecting_state"]) for q in result["quotas"]
-                       if not q["agrees"]]
+        assert sorted(kinds(result)) == sorted(
+            [
+                ("agreed", "LT-2019-1", "BY-19-01", []),  # the notes differ, and are not compared
+                ("only_ours", "LT-2019-2", None, []),  # two days off: beyond the default tolerance
+                ("only_theirs", None, "BY-19-02", []),
+                ("agreed", "LT-2019-3", "BY-19-03", []),
+                ("differs", "LT-2019-4", "BY-19-04", ["team_size"]),
+                ("only_theirs", None, "BY-19-05", []),  # missing in Lithuania's ledger
+            ]
+        )
+        disagreeing = [
+            (q["agreement"], q["rule"], q["receiving_state"], q["inspecting_state"])
+            for q in result["quotas"]
+            if not q["agrees"]
+        ]
         assert disagreeing == [("vd2011", "inspection.per_inspecting_state", "LT", "BY")]
         assert all(q["inspecting_state"] and q["receiving_state"] for q in result["quotas"])
 
@@ -82,7 +101,7 @@ class TestTwoCentresReconcileTheirLedgers:
         data = export(by).read_bytes()
         at = data.index(b'"team_size": 3')
         altered = lt.file("altered.json")
-        altered.write_bytes(data[:at] + b'"team_size": 4' + data[at + len(b'"team_size": 3'):])
+        altered.write_bytes(data[:at] + b'"team_size": 4' + data[at + len(b'"team_size": 3') :])
         refused = lt("reconcile", str(altered), "--home-state", "LT", expect=1)
         fingerprint = json.loads(data)["signature"]["key"]
         assert "does not verify" in refused.stderr
@@ -99,9 +118,18 @@ class TestTwoCentresReconcileTheirLedgers:
         lt("reconciliation", "countersign", "1", "--out", str(countersignature), "--key", str(lt.key), expect=1)
         for item in result["items"]:
             if item["kind"] != "agreed":
-                lt("reconciliation", "resolve", "1", str(item["item"]), "--as", "agreed-as-theirs",
-                   "--note", "Agreed at the Vilnius review, 2020-01-21")
+                lt(
+                    "reconciliation",
+                    "resolve",
+                    "1",
+                    str(item["item"]),
+                    "--as",
+                    "agreed-as-theirs",
+                    "--note",
+                    "Agreed at the Vilnius review, 2020-01-21",
+                )
         lt("reconciliation", "countersign", "1", "--out", str(countersignature), "--key", str(lt.key))
+        validate(json.loads(countersignature.read_text())["statement"])
         by("statement", "accept-countersignature", str(countersignature), "--home-state", "BY")
         verified = by("audit", "verify", "--json", user=None)
         assert verified["ok"] is True
@@ -121,8 +149,17 @@ class TestTwoCentresReconcileTheirLedgers:
         result = lt("reconcile", str(export(by)), "--home-state", "LT", "--json")
         differs = next(i for i in result["items"] if i["kind"] == "differs")
         before = count(lt.url, "entry_revisions")
-        resolved = lt("reconciliation", "resolve", "1", str(differs["item"]), "--as", "agreed-as-theirs",
-                      "--note", "BY's team list shows four", "--json")
+        resolved = lt(
+            "reconciliation",
+            "resolve",
+            "1",
+            str(differs["item"]),
+            "--as",
+            "agreed-as-theirs",
+            "--note",
+            "BY's team list shows four",
+            "--json",
+        )
         assert count(lt.url, "entry_revisions") == before
         assert resolved["proposal"]["ref"] == "LT-2019-4"
         assert resolved["proposal"]["team_size"] == "4"
@@ -139,13 +176,83 @@ class TestTwoCentresReconcileTheirLedgers:
         result = lt("reconcile", str(export(by)), "--home-state", "LT", "--json")
         out = tmp_path / "reports"
         lt("reconciliation", "report", "1", "--out", str(out), "--format", "html,pdf", "--lang", "en,ru", user=None)
-        for lang, words in (("en", ["Head of delegation", "For Belarus"]), ("ru", ["Глава делегации", "Сторона: Беларусь"])):
+        for lang, words in (
+            ("en", ["Head of delegation", "For Belarus"]),
+            ("ru", ["Глава делегации", "Сторона: Беларусь"]),
+        ):
             pdf = out / "reconciliation-1" / f"reconciliation-1.{lang}.pdf"
             text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, check=True).stdout
             page = text.decode("utf-8")
             for word in words:
                 assert word in page, (lang, word)
             flat = "".join(page.split())
-            assert result["theirs"]["sha256"] in flat and result["ours"]["sha256"] in flat
+            assert result["theirs"]["sha256"] in flat
+            assert result["ours"]["sha256"] in flat
             html = (out / "reconciliation-1" / f"reconciliation-1.{lang}.html").read_text()
             assert result["theirs"]["chain"]["ledger"]["hash"] in html
+
+
+class TestBadStatementsAreRefusedAndNothingIsRecorded:
+    def refused(self, lt: Centre, path: Path, *extra: str) -> str:
+        before = count(lt.url, "reconciliation_records")
+        result = lt("reconcile", str(path), *extra, expect=1)
+        assert count(lt.url, "reconciliation_records") == before
+        return str(result.stderr)
+
+    def test_a_statement_for_another_home_state_is_refused(self, centres: tuple[Centre, Centre]) -> None:
+        by, lt = centres
+        assert "this centre's home state is PL" in self.refused(lt, export(by), "--home-state", "PL")
+
+    def test_a_malformed_or_truncated_statement_is_refused(self, centres: tuple[Centre, Centre]) -> None:
+        by, lt = centres
+        data = export(by).read_bytes()
+        cut = lt.file("cut.json")
+        cut.write_bytes(data[: len(data) // 2])
+        assert "truncated" in self.refused(lt, cut, "--home-state", "LT")
+        cut.write_bytes(data.replace(b'"partner"', b'"partners"'))
+        assert "partner missing" in self.refused(lt, cut, "--home-state", "LT")
+
+    def test_a_statement_from_an_unknown_key_is_refused_naming_its_fingerprint(
+        self, centres: tuple[Centre, Centre], tmp_path: Path
+    ) -> None:
+        by, _lt = centres
+        statement = export(by)
+        # A third database for Lithuania, which never registered Belarus's key.
+        url = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+        run(url, "db", "upgrade")
+        run(url, "agreements", "load")
+        fingerprint = json.loads(statement.read_text())["signature"]["key"]
+        result = run(url, "reconcile", str(statement), "--home-state", "LT", expect=1)
+        assert "unknown key" in result.stderr
+        assert fingerprint[:4] in result.stderr
+
+    def test_an_agreement_not_in_force_between_the_two_is_refused(self, centres: tuple[Centre, Centre]) -> None:
+        _by, lt = centres
+        csv_form = lt.file("by-lv.csv")
+        csv_form.write_text(
+            "# csbm-statement-1\n# issuer: BY\n# partner: LT\n# period: 2019\n# agreements: by-lv-2004\n"
+            "ref,agreement,activity,inspecting_state,receiving_state,requested_at,start,end,status\n",
+            encoding="utf-8",
+        )
+        assert "by-lv-2004 is not in force between BY and LT" in self.refused(lt, csv_form, "--home-state", "LT")
+
+    def test_the_csv_form_is_reconciled_marked_unsigned_with_quotas_counted_from_its_entries(
+        self, centres: tuple[Centre, Centre]
+    ) -> None:
+        by, lt = centres
+        export(by)
+        result = lt("reconcile", str(by.file("by-lt-2019.csv")), "--home-state", "LT", "--json")
+        assert result["signed"] is False
+        assert result["form"] == "csv"
+        assert result["summary"] == {"agreed": 2, "differs": 1, "only_ours": 1, "only_theirs": 2}
+        disagreeing = [q["rule"] for q in result["quotas"] if not q["agrees"]]
+        assert disagreeing == ["inspection.per_inspecting_state"]
+        lt("reconciliation", "countersign", "1", "--out", str(lt.file("x.json")), "--key", str(lt.key), expect=1)
+
+    def test_key_operations_are_for_admins_and_audited(self, centres: tuple[Centre, Centre]) -> None:
+        by, _lt = centres
+        refused = by("keys", "list", expect=1)  # as by-officer
+        assert "not an enabled admin account" in refused.stderr
+        assert [k["state"] for k in by("keys", "list", "--json", user="admin")] == ["LT", "BY"]
+        actions = count(by.url, "audit_log", "WHERE action IN ('key.create', 'key.export', 'key.import')")
+        assert actions == 3
