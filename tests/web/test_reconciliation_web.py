@@ -54,10 +54,12 @@ class TestReconciliationPages:
         assert response.status_code == 303, response.text  # type: ignore[attr-defined]
         assert response.headers["location"] == "/reconciliations/1"  # type: ignore[attr-defined]
         page = web.client.get("/reconciliations/1").text
-        assert "LT-2019-2" in page and "only theirs" in page
+        assert "LT-2019-2" in page
+        assert "only theirs" in page
         assert "Unsigned (CSV form)" in page
         api = web.client.get("/api/v1/reconciliations/1", headers=web.as_("viewer")).json()
-        assert api["summary"]["only_theirs"] == 1 and api["partner"] == "LT"
+        assert api["summary"]["only_theirs"] == 1
+        assert api["partner"] == "LT"
         assert web.client.get("/api/v1/reconciliations", headers=web.as_("viewer")).json()[0]["number"] == 1
 
     def test_a_refused_statement_is_shown_with_its_message_and_nothing_is_recorded(self, web: Web) -> None:
@@ -78,9 +80,11 @@ class TestReconciliationPages:
         )
         assert response.status_code == 303
         page = web.client.get("/reconciliations/1").text
-        assert "agreed as theirs" in page and "/reconciliations/1/items/1/proposal" in page
+        assert "agreed as theirs" in page
+        assert "/reconciliations/1/items/1/proposal" in page
         form = web.client.get("/reconciliations/1/items/1/proposal").text
-        assert 'value="LT-LT-2019-2"' in form and 'value="2019-05-16"' in form
+        assert 'value="LT-LT-2019-2"' in form
+        assert 'value="2019-05-16"' in form
         assert web.client.get("/api/v1/entries", headers=web.as_("viewer")).json()["total"] == before
 
     def test_a_resolution_without_a_note_is_refused_at_the_item(self, web: Web) -> None:
@@ -105,7 +109,8 @@ class TestReconciliationPages:
         assert html.status_code == 200
         assert ("Head of delegation" if lang == "en" else "Глава делегации") in html.text
         pdf = web.client.get(f"/reconciliations/1/report.pdf?lang={lang}")
-        assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+        assert pdf.headers["content-type"] == "application/pdf"
+        assert pdf.content.startswith(b"%PDF")
         assert re.search(r'filename="reconciliation-1\.\w\w\.pdf"', pdf.headers["content-disposition"])
 
     def test_the_pages_read_in_russian(self, web: Web) -> None:
@@ -113,4 +118,5 @@ class TestReconciliationPages:
         upload(web, csrf)
         web.client.get("/lang/ru?next=/")
         page = web.client.get("/reconciliations/1").text
-        assert "Сверка 1" in page and "только у партнёра" in page
+        assert "Сверка 1" in page
+        assert "только у партнёра" in page
