@@ -935,6 +935,7 @@ def audit_verify(
             head = result.heads[name]
             console.print(f"{name}: {count} revision(s) checked; head {head.seq} {head.hash}")
         console.print(f"reports: {result.reports_checked} manifest(s) tied to the chains")
+        console.print(f"statements: {result.statements_checked} countersigned statement(s) checked against the ledger")
         for line in integrity.describe_breaks(result.breaks):
             _error(f"BROKEN: {line}")
         if result.ok:
