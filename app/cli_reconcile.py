@@ -1,4 +1,4 @@
-"""``csbm keys``, ``csbm statement``, ``csbm reconcile`` and ``csbm reconciliation``.
+"""``csbm statement``, ``csbm reconcile`` and ``csbm reconciliation`` (and ``csbm keys``, app/cli_keys.py).
 
 Registered from app/cli.py. Key operations need ``--user`` (or CSBM_USER) to
 name an enabled admin account; the passphrase of the signing key comes from
@@ -34,6 +34,8 @@ HomeState = Annotated[str | None, typer.Option("--home-state", help="Default CSB
 
 
 def register(app: typer.Typer) -> None:
+    from app.cli_keys import keys_app
+
     app.add_typer(keys_app, name="keys")
     app.add_typer(statement_app, name="statement")
     app.add_typer(reconciliation_app, name="reconciliation")
@@ -64,17 +66,6 @@ def _passphrase(path: Path) -> str | None:
     return str(typer.prompt(f"Passphrase for {path}", hide_input=True))
 
 
-def _new_passphrase(unencrypted: bool) -> str | None:
-    if unencrypted:
-        return None
-    given = os.environ.get(PASSPHRASE_ENV)
-    if given:
-        return given
-    if not sys.stdin.isatty():
-        _fail(f"set {PASSPHRASE_ENV} for the new key's passphrase, or give --unencrypted", EXIT_USAGE)
-    return str(typer.prompt("Passphrase for the new key", hide_input=True, confirmation_prompt=True))
-
-
 def _run(database_url: str | None, action: Any, *, write: bool = True) -> Any:
     """Run ``action(session)`` in one transaction; bad input ends the command with its message."""
     from sqlalchemy.exc import OperationalError
@@ -99,100 +90,6 @@ def _write(file: Path, data: bytes) -> None:
     from app.reporting.output import write_atomic
 
     write_atomic(file, data)
-
-
-# ---- keys ---------------------------------------------------------------------------
-
-
-@keys_app.command("create")
-def keys_create(
-    key: KeyFile = None,
-    state: Annotated[str | None, typer.Option("--state", help="The centre's state; default CSBM_HOME_STATE")] = None,
-    unencrypted: Annotated[
-        bool, typer.Option("--unencrypted", help="No passphrase: the file (mode 0600) is the only protection")
-    ] = False,
-    database_url: DatabaseUrl = None,
-    user: User = None,
-    json_out: Json = False,
-) -> None:
-    """Make the centre's Ed25519 key pair: the private key in a file, the public key registered."""
-    from app.services import keys
-
-    path, home = _key_path(key, database_url), _home(state, database_url)
-    passphrase = _new_passphrase(unencrypted)
-    by = _settings(database_url, user).resolved_user()
-    info = _run(
-        database_url, lambda s: keys.create_key(s, path=path, passphrase=passphrase, state=home, at=_now(), by=by)
-    )
-    if json_out:
-        print_json({**info.as_json(), "file": str(path), "encrypted": passphrase is not None})
-        return
-    protection = (
-        "encrypted with the passphrase" if passphrase else "NOT encrypted: readable only by its owner (mode 0600)"
-    )
-    console.print(f"{home} signing key written to {path}, {protection}.", highlight=False)
-    console.print(f"Fingerprint: {info.grouped}", highlight=False)
-
-
-@keys_app.command("export-public")
-def keys_export_public(
-    out: Annotated[Path | None, typer.Option("--out", help="Where to write the PEM (default: standard output)")] = None,
-    state: Annotated[str | None, typer.Option("--state", help="Default CSBM_HOME_STATE")] = None,
-    database_url: DatabaseUrl = None,
-    user: User = None,
-) -> None:
-    """Write the centre's public key (PEM) for the partner to import."""
-    from app.services import keys
-
-    home, by = _home(state, database_url), _settings(database_url, user).resolved_user()
-    pem, info = _run(database_url, lambda s: keys.export_public(s, state=home, at=_now(), by=by))
-    if out is None:
-        sys.stdout.write(pem.decode("ascii"))
-    else:
-        _write(out, pem)
-    sys.stderr.write(f"{home} public key, fingerprint {info.grouped}\n")
-
-
-@keys_app.command("import")
-def keys_import(
-    state: Annotated[str, typer.Argument(help="The partner's state, e.g. LT")],
-    file: Annotated[Path, typer.Argument(help="The partner's public key (PEM)")],
-    yes: Annotated[bool, typer.Option("--yes", help="Do not ask; the fingerprint was confirmed already")] = False,
-    database_url: DatabaseUrl = None,
-    user: User = None,
-    json_out: Json = False,
-) -> None:
-    """Register a partner's public key, showing its fingerprint to confirm by another channel."""
-    from app.services import keys
-
-    data, by, code = _read(file), _settings(database_url, user).resolved_user(), state.upper()
-    if not yes:
-        shown = _run(database_url, lambda s: keys.preview_key(s, data=data, name=str(file), by=by), write=False)
-        console.print(f"{code} key fingerprint: {shown}", highlight=False)
-        if not typer.confirm(f"Is this the fingerprint {code} confirmed to you by another channel?"):
-            _fail("nothing was registered")
-    info = _run(database_url, lambda s: keys.import_key(s, state=code, data=data, name=str(file), at=_now(), by=by))
-    if json_out:
-        print_json(info.as_json())
-    else:
-        console.print(f"{code} key registered; fingerprint {info.grouped}", highlight=False)
-
-
-@keys_app.command("list")
-def keys_list(database_url: DatabaseUrl = None, user: User = None, json_out: Json = False) -> None:
-    """The registered keys with their fingerprints."""
-    from app.services import keys
-
-    by = _settings(database_url, user).resolved_user()
-    found = _run(database_url, lambda s: keys.list_keys(s, by=by), write=False)
-    if json_out:
-        print_json([k.as_json() for k in found])
-        return
-    for k in found:
-        whose = "this centre" if k.own else "partner"
-        console.print(f"{k.state} ({whose}) {k.grouped}  added {k.added_at:%Y-%m-%d} by {k.added_by}", highlight=False)
-    if not found:
-        console.print("No keys are registered.")
 
 
 # ---- statements -----------------------------------------------------------------------
@@ -287,6 +184,7 @@ def reconcile_command(
 ) -> None:
     """Reconcile a partner's statement with our ledger and record the result."""
     from app.services import reconciliation
+    from app.services.reconciliation_view import load_reconciliation
 
     data, home, by = _read(file), _home(home_state, database_url), _settings(database_url, user).resolved_user()
 
@@ -294,7 +192,7 @@ def reconcile_command(
         number = reconciliation.reconcile(
             session, data, str(file), home=home, tolerance_days=tolerance_days, at=_now(), by=by
         )
-        return reconciliation.load_reconciliation(session, number)
+        return load_reconciliation(session, number)
 
     view = _run(database_url, run)
     _show(view, json_out)
@@ -312,7 +210,7 @@ def _show(view: Any, json_out: bool) -> None:
 @reconciliation_app.command("list")
 def reconciliation_list(database_url: DatabaseUrl = None, json_out: Json = False) -> None:
     """Every recorded reconciliation, newest first."""
-    from app.services.reconciliation import list_reconciliations
+    from app.services.reconciliation_view import list_reconciliations
 
     found = _run(database_url, list_reconciliations, write=False)
     if json_out:
@@ -331,7 +229,7 @@ def reconciliation_show(
     number: Annotated[int, typer.Argument()], database_url: DatabaseUrl = None, json_out: Json = False
 ) -> None:
     """One reconciliation with its resolutions."""
-    from app.services.reconciliation import load_reconciliation
+    from app.services.reconciliation_view import load_reconciliation
 
     _show(_run(database_url, lambda s: load_reconciliation(s, number), write=False), json_out)
 
@@ -373,8 +271,8 @@ def reconciliation_report(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Write the reconciliation report (HTML, PDF; English, Russian), laid out for both heads of delegation to sign."""
-    from app.services.reconciliation import load_reconciliation
     from app.services.reconciliation_report import FORMATS, render_report
+    from app.services.reconciliation_view import load_reconciliation
 
     chosen = [f for f in formats.split(",") if f]
     languages = [x for x in lang.split(",") if x]

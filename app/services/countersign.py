@@ -27,7 +27,8 @@ from app.domain.statement import Signature, Statement, canonical_text, statement
 from app.domain.statement_reader import StatementError, load_json, parse_document
 from app.services import keys
 from app.services.accounts import audit
-from app.services.reconciliation import StatementRefused, load_reconciliation
+from app.services.reconciliation import StatementRefused
+from app.services.reconciliation_view import load_reconciliation
 from app.services.statements import EXPORT, made_at
 
 FORMAT = "csbm-countersignature-1"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.reporting.reconciliation import build_report_view, render_reconciliation_html, render_reconciliation_pdf
-from app.services.reconciliation import ReconciliationView
+from app.services.reconciliation_view import ReconciliationView
 
 FORMATS = ("html", "pdf")
 MEDIA_TYPES = {"html": "text/html; charset=utf-8", "pdf": "application/pdf"}

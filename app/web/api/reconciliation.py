@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from app.domain.errors import DomainError
-from app.services import reconciliation
+from app.services import reconciliation_view as reconciliation
 from app.web.deps import Db, Viewer
 from app.web.errors import ProblemError
 

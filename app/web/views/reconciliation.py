@@ -18,7 +18,7 @@ from app.domain.reconcile import DEFAULT_TOLERANCE_DAYS, Kind, Resolution
 from app.domain.statement_reader import MAX_BYTES
 from app.reporting.i18n import LANGUAGES, Localizer
 from app.reporting.reconciliation import KINDS, RESOLUTIONS
-from app.services import ledger, reconciliation
+from app.services import ledger, reconciliation, reconciliation_view
 from app.services.reconciliation_report import FORMATS, MEDIA_TYPES, render_report
 from app.web.deps import Db, PageOfficer, PageViewer, now, settings_of
 from app.web.errors import ProblemError
@@ -34,7 +34,7 @@ def _list_page(request: Request, db: Db, user: Any, *, error: str | None = None,
         "reconciliations.html.j2",
         user,
         status,
-        reconciliations=reconciliation.list_reconciliations(db),
+        reconciliations=reconciliation_view.list_reconciliations(db),
         error=error,
         home_state=settings_of(request).home_state or "",
         tolerance=DEFAULT_TOLERANCE_DAYS,
@@ -77,9 +77,9 @@ def _reconcile(request: Request, db: Db, user: Any, data: bytes, name: str, tole
     return RedirectResponse(f"/reconciliations/{number}", status_code=303)
 
 
-def _view(db: Db, number: int) -> reconciliation.ReconciliationView:
+def _view(db: Db, number: int) -> reconciliation_view.ReconciliationView:
     try:
-        return reconciliation.load_reconciliation(db, number)
+        return reconciliation_view.load_reconciliation(db, number)
     except DomainError:
         raise ProblemError(404, "Not found", f"No reconciliation {number}.") from None
 
