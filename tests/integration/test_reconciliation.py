@@ -135,12 +135,20 @@ class TestTwoCentresReconcileTheirLedgers:
         assert verified["ok"] is True
         assert verified["statements_checked"] == 1
         assert verified["checked"]["reconciliations"] == 2  # the export and the countersignature
+        archive = by.file("backup.zip")
+        by("backup", str(archive), user=None)
+        restored = f"sqlite:///{by.folder / 'restored.sqlite3'}"
+        run(restored, "restore", str(archive))  # its chains and its countersigned statement verify
+        assert run(restored, "audit", "verify", "--json")["statements_checked"] == 1
         edit_in_sql_and_recompute_the_chain(
             by.url,
             "UPDATE entry_revisions SET team_size = 3 WHERE entry_id = "
             "(SELECT id FROM ledger_entries WHERE ref = 'BY-19-04')",
         )
         broken = json.loads(by("audit", "verify", "--json", user=None, expect=1).stdout)
+        by("backup", str(archive), user=None)
+        refused = run(f"sqlite:///{by.folder / 'again.sqlite3'}", "restore", str(archive), expect=1)
+        assert "countersigned" in refused.stderr
         assert [b["chain"] for b in broken["breaks"]] == ["statements"]  # the ledger's own chain was recomputed
         assert "BY-19-04" in broken["breaks"][0]["detail"] or "rewritten" in broken["breaks"][0]["detail"]
 
@@ -250,7 +258,10 @@ class TestBadStatementsAreRefusedAndNothingIsRecorded:
         lt("reconciliation", "countersign", "1", "--out", str(lt.file("x.json")), "--key", str(lt.key), expect=1)
 
     def test_key_operations_are_for_admins_and_audited(self, centres: tuple[Centre, Centre]) -> None:
-        by, _lt = centres
+        by, lt = centres
+        assert b"ENCRYPTED PRIVATE KEY" in by.key.read_bytes()
+        assert lt.key.stat().st_mode & 0o777 == 0o600
+        assert b"ENCRYPTED" not in lt.key.read_bytes()
         refused = by("keys", "list", expect=1)  # as by-officer
         assert "not an enabled admin account" in refused.stderr
         assert [k["state"] for k in by("keys", "list", "--json", user="admin")] == ["LT", "BY"]
