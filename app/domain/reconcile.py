@@ -124,7 +124,7 @@ def _item_order(item: Item) -> tuple[Any, ...]:
     sides = [e for e in (item.ours, item.theirs) if e is not None]
     return (
         min(start_day(e) for e in sides),
-        _key(sides[0]).__repr__(),
+        repr(_key(sides[0])),
         sorted(canonical_text(e) for e in sides),
     )
 

@@ -149,6 +149,10 @@ class TestTwoCentresReconcileTheirLedgers:
         by("backup", str(archive), user=None)
         refused = run(f"sqlite:///{by.folder / 'again.sqlite3'}", "restore", str(archive), expect=1)
         assert "countersigned" in refused.stderr
+        tamper = "UPDATE reconciliation_records SET body = 'gone' WHERE kind = 'countersign.receive'"
+        edit_in_sql_and_recompute_the_chain(by.url, tamper)
+        chains = {b["chain"] for b in json.loads(by("audit", "verify", "--json", user=None, expect=1).stdout)["breaks"]}
+        assert chains == {"reconciliations", "statements"}
         assert [b["chain"] for b in broken["breaks"]] == ["statements"]  # the ledger's own chain was recomputed
         assert "BY-19-04" in broken["breaks"][0]["detail"] or "rewritten" in broken["breaks"][0]["detail"]
 
