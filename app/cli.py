@@ -936,6 +936,7 @@ def audit_verify(
             head = result.heads[name]
             console.print(f"{name}: {count} revision(s) checked; head {head.seq} {head.hash}")
         console.print(f"reports: {result.reports_checked} manifest(s) tied to the chains")
+        console.print(f"statements: {result.statements_checked} countersigned statement(s) checked against the ledger")
         for line in integrity.describe_breaks(result.breaks):
             _error(f"BROKEN: {line}")
         if result.ok:
@@ -992,6 +993,11 @@ def restore_command(
 
 
 app.command("doctor")(cli_doctor.doctor)
+
+# Statements, keys and reconciliation: their own module, registered here.
+from app.cli_reconcile import register as _register_reconciliation  # noqa: E402
+
+_register_reconciliation(app)
 
 
 def main() -> None:

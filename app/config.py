@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     home_state: str | None = None
     timezone: str = "UTC"
     reports_dir: str = "reports"
+    # The centre's private signing key for statements (csbm keys create); its passphrase,
+    # when it has one, comes from CSBM_KEY_PASSPHRASE or a prompt, never from a file.
+    signing_key: str = "var/signing-key.pem"
     # Database connections per web process. Requests hold one for their whole
     # transaction, and writes queue behind each other (SQLite's write lock, the
     # quota lock row), so the pool must be generous and wait long; four workers

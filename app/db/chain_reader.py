@@ -8,16 +8,18 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db.models import DeclarationRevision, DeclarationRow, EntryRevision, LedgerEntryRow
+from app.db.models import DeclarationRevision, DeclarationRow, EntryRevision, LedgerEntryRow, ReconciliationRecord
 
 _BATCH = 5_000
 
 
 def _model(chain: str) -> Any:
-    return EntryRevision if chain == "ledger" else DeclarationRevision
+    return {"ledger": EntryRevision, "reconciliations": ReconciliationRecord}.get(chain, DeclarationRevision)
 
 
 def _in_order(chain: str) -> Any:
+    if chain == "reconciliations":
+        return select(ReconciliationRecord.__table__).order_by(ReconciliationRecord.seq)
     if chain == "ledger":
         return (
             select(EntryRevision.__table__, LedgerEntryRow.ref)
@@ -44,7 +46,7 @@ def chain_rows(session: Session, chain: str) -> Iterator[Any]:
 
 def earlier_revision(session: Session, chain: str, row: Any) -> Any | None:
     """The revision before ``row`` (a chain_rows row) of the same entry or declaration."""
-    if row.revision <= 1:
+    if chain == "reconciliations" or row.revision <= 1:  # a record is never revised
         return None
     if chain == "ledger":
         same = (EntryRevision.entry_id == row.entry_id, EntryRevision.revision == row.revision - 1)

@@ -22,7 +22,7 @@ from sqlalchemy import Table, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.db.models import DeclarationRevision, EntryRevision, LedgerEntryRow, LedgerState
+from app.db.models import DeclarationRevision, EntryRevision, LedgerEntryRow, LedgerState, ReconciliationRecord
 from app.domain.chain import ABSENT, ENTRY_COLUMNS, GENESIS, ChainHead, canonical_text, entry_texts, hashed, link
 from app.domain.ledger import LedgerEntry
 
@@ -216,9 +216,14 @@ def chain_heads(session: Session, as_of: dt.datetime | None = None) -> dict[str,
         return {
             "ledger": ChainHead(int(row.entry_seq), row.entry_head),
             "declarations": ChainHead(int(row.declaration_seq), row.declaration_head),
+            "reconciliations": ChainHead(int(row.record_seq), row.record_head),
         }
     heads = {}
-    for name, model in (("ledger", EntryRevision), ("declarations", DeclarationRevision)):
+    for name, model in (
+        ("ledger", EntryRevision),
+        ("declarations", DeclarationRevision),
+        ("reconciliations", ReconciliationRecord),
+    ):
         found = session.execute(
             select(model.seq, model.chain_hash).where(model.recorded_at <= as_of).order_by(model.seq.desc()).limit(1)
         ).first()

@@ -238,6 +238,9 @@ class LedgerState(Base):
     entry_head: Mapped[str] = mapped_column(String(64))
     declaration_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     declaration_head: Mapped[str] = mapped_column(String(64))
+    # The head of the reconciliation records' chain (app/db/records.py).
+    record_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    record_head: Mapped[str] = mapped_column(String(64))
 
 
 class Alert(Base):
@@ -252,3 +255,37 @@ class Alert(Base):
     message: Mapped[str] = mapped_column(Text)
     acknowledged_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     acknowledged_by: Mapped[str | None] = mapped_column(String(120))
+
+
+class StatementKey(Base):
+    """An Ed25519 public key a statement may be signed with: our centre's own, or a
+    partner's, registered after its fingerprint was confirmed by another channel. Keys
+    are never removed, so old statements keep verifying."""
+
+    __tablename__ = "statement_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    state: Mapped[str] = mapped_column(String(2))
+    fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
+    public_key: Mapped[str] = mapped_column(String(64))  # the raw 32 bytes, base64
+    own: Mapped[bool] = mapped_column(default=False)
+    added_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    added_by: Mapped[str] = mapped_column(String(120))
+
+
+class ReconciliationRecord(Base):
+    """One record of the reconciliation work, append-only and hash-chained like the ledger:
+    a statement we exported, a reconciliation of a partner's, a resolution of one of its
+    differences, a countersignature given or received. ``body`` is canonical JSON."""
+
+    __tablename__ = "reconciliation_records"
+    __table_args__ = (Index("ix_reconciliation_records_kind_subject", "kind", "subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    subject: Mapped[str] = mapped_column(String(80))
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    recorded_by: Mapped[str] = mapped_column(String(120))
+    body: Mapped[str] = mapped_column(Text)
+    seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    chain_hash: Mapped[str] = mapped_column(String(64))

@@ -63,6 +63,9 @@ DECLARATION_FIELDS: tuple[str, ...] = (
     "recorded_by",
 )
 
+# The reconciliation records (app/db/records.py): each is one whole record, never revised.
+RECORD_FIELDS: tuple[str, ...] = ("seq", "kind", "subject", "recorded_at", "recorded_by", "body")
+
 
 # Columns added after the chain began. A revision's hash covers them only where
 # one of them holds something, so revisions recorded before they existed (and

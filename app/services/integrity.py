@@ -26,6 +26,7 @@ from app.domain.chain import (
     ENTRY_COLUMNS,
     ENTRY_EXTENSION,
     GENESIS,
+    RECORD_FIELDS,
     Break,
     ChainHead,
     canonical_text,
@@ -35,6 +36,7 @@ from app.domain.chain import (
 )
 from app.domain.moments import day_of, parse_moment
 from app.reporting.output import MANIFEST
+from app.services.countersign import verify_countersigned
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +62,7 @@ class _Chain:
 
 LEDGER = _Chain("ledger", ENTRY_COLUMNS, ("ref", "revision"), len(ENTRY_EXTENSION))
 DECLARATIONS = _Chain("declarations", DECLARATION_FIELDS, ("state", "year", "name", "revision"))
+RECORDS = _Chain("reconciliations", RECORD_FIELDS, ("kind", "subject"))
 
 
 @dataclass(slots=True)
@@ -68,6 +71,7 @@ class Verification:
     heads: dict[str, ChainHead] = field(default_factory=dict)
     breaks: list[Break] = field(default_factory=list)
     reports_checked: int = 0
+    statements_checked: int = 0
 
     @property
     def ok(self) -> bool:
@@ -79,20 +83,24 @@ class Verification:
             "checked": self.checked,
             "heads": {name: head.as_json() for name, head in self.heads.items()},
             "reports_checked": self.reports_checked,
+            "statements_checked": self.statements_checked,
             "breaks": [b.as_json() for b in self.breaks],
         }
 
 
 def verify(session: Session, *, reports_dir: Path | None = None) -> Verification:
-    """Recompute both chains (and tie in the filed reports); the first break of each is named."""
+    """Recompute the chains, check the countersigned statements against the ledger, and tie in the
+    filed reports; the first break of each chain is named."""
     result = Verification()
     stored_heads = chain_heads(session)
-    for chain in (LEDGER, DECLARATIONS):
+    for chain in (LEDGER, DECLARATIONS, RECORDS):
         checked, head, problem = _verify_chain(session, chain, stored_heads[chain.name])
         result.checked[chain.name] = checked
         result.heads[chain.name] = head
         if problem is not None:
             result.breaks.append(problem)
+    result.statements_checked, problems = verify_countersigned(session)
+    result.breaks += problems
     if reports_dir is not None and reports_dir.is_dir():
         result.reports_checked = _verify_reports(session, reports_dir, result)
     return result

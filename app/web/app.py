@@ -18,6 +18,7 @@ from app.config import Settings
 from app.db.session import make_engine
 from app.web import errors
 from app.web.api import ledger as ledger_api
+from app.web.api import reconciliation as reconciliation_api
 from app.web.api import status as status_api
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None, *, freeze_startup_objects: bool
     app.add_middleware(SecurityHeaders)
     app.include_router(status_api.router)
     app.include_router(ledger_api.router)
+    app.include_router(reconciliation_api.router)
     from app.web.views import register
 
     register(app)

@@ -53,6 +53,7 @@ def test_an_untouched_history_verifies_and_the_heads_match_the_last_revisions(de
     assert result["checked"] == {
         "ledger": scalar(demo, "SELECT count(*) FROM entry_revisions"),
         "declarations": scalar(demo, "SELECT count(*) FROM declaration_revisions"),
+        "reconciliations": 0,
     }
     assert result["heads"]["ledger"]["hash"] == scalar(
         demo, "SELECT chain_hash FROM entry_revisions ORDER BY seq DESC LIMIT 1"

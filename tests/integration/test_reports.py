@@ -65,7 +65,7 @@ class TestReportContent:
         # The chain heads hash the recording times, which differ at every run; they are
         # checked against the database instead (tests/integration/test_integrity.py).
         chain = data.pop("chain")
-        assert set(chain) == {"ledger", "declarations"}
+        assert set(chain) == {"ledger", "declarations", "reconciliations"}
         assert chain["ledger"]["seq"] == 8
         assert chain["declarations"]["seq"] == 1
         produced = (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode()
