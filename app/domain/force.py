@@ -176,6 +176,12 @@ def party_in_force(agreement: Agreement, state: str, day: date) -> bool:
     return _party_force(agreement, state, day) is Force.IN_FORCE
 
 
+def in_force_between_during(agreement: Agreement, one: str, other: str, start: date, end: date) -> bool:
+    """In force between the two on at least one day of [start, end]."""
+    probes = {start} | {d for d in change_days(agreement, one, other) if start < d <= end}
+    return any(_force_between(agreement, one, other, day) is Force.IN_FORCE for day in probes)
+
+
 def in_force_throughout(agreement: Agreement, one: str, other: str, start: date, end: date) -> bool:
     """In force on every day of [start, end]: checked at start and at every change."""
     return breach_during(agreement, one, other, start, end) is None

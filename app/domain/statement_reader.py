@@ -41,6 +41,12 @@ QUOTA_FIELDS: dict[str, tuple[type, ...]] = {
     "pending": (int,),
     "remaining": (int, type(None)),
 }
+# Added to quota rows after the format began: read where present.
+QUOTA_FORCE_FIELDS: dict[str, tuple[type, ...]] = {
+    "force": (str,),
+    "force_since": (str, type(None)),
+    "force_changed": (bool,),
+}
 
 
 class StatementError(DomainError):
@@ -237,9 +243,13 @@ def _quotas(value: Any) -> list[Any]:
     if not isinstance(value, list):
         _fail("quotas", f"must be an array, not {_kind(value)}")
     for i, item in enumerate(value):
-        row = _object(item, f"quotas[{i}]", required=set(QUOTA_FIELDS), allowed=set(QUOTA_FIELDS))
+        allowed = set(QUOTA_FIELDS) | set(QUOTA_FORCE_FIELDS)
+        row = _object(item, f"quotas[{i}]", required=set(QUOTA_FIELDS), allowed=allowed)
         for key, types in QUOTA_FIELDS.items():
             if not isinstance(row[key], types) or isinstance(row[key], bool):
+                _fail(f"quotas[{i}].{key}", f"must not be {_kind(row[key])}")
+        for key, types in QUOTA_FORCE_FIELDS.items():
+            if key in row and not isinstance(row[key], types):
                 _fail(f"quotas[{i}].{key}", f"must not be {_kind(row[key])}")
         for key in ("period_start", "period_end"):
             _date(row[key], f"quotas[{i}].{key}")

@@ -215,7 +215,7 @@ def edit_in_sql_and_recompute_the_chain(url: str, statement: str) -> None:
         with transaction(engine, write=True) as session:
             previous = GENESIS
             for row in list(chain_rows(session, "ledger")):
-                previous = link(previous, LEDGER.texts(row))
+                previous = link(previous, LEDGER.hashed(row))
                 session.execute(update(EntryRevision).where(EntryRevision.seq == row.seq).values(chain_hash=previous))
             session.execute(update(LedgerState).where(LedgerState.id == 1).values(entry_head=previous))
     finally:

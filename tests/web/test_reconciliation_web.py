@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.builders import csv_row
+from tests.builders import CSV_HEADER, csv_row
 from tests.web.conftest import Web
 
 # Lithuania's statement to Belarus in the CSV form (unsigned); Belarus's demo ledger has nothing in 2019.
@@ -20,8 +20,7 @@ STATEMENT = (
             "# partner: BY",
             "# period: 2019",
             "# agreements: by-lt-2001 vd2011",
-            "ref,agreement,activity,inspecting_state,receiving_state,requested_at,replied_at,start,end,status,"
-            "team_size,location,object,notes",
+            CSV_HEADER,
             csv_row(
                 "LT-2019-2",
                 agreement="by-lt-2001",
