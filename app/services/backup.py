@@ -32,12 +32,13 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, LargeBinary, Table, func, insert, select, text
 from sqlalchemy.orm import Session
-from sqlalchemy.types import Date, DateTime
+from sqlalchemy.types import Date
 
 from app.db.base import Base
 from app.db.chain_writer import chain_heads
 from app.db.migrate import current_revision, head_revision, upgrade
 from app.db.session import transaction
+from app.db.types import UtcDateTime
 from app.services.integrity import describe_breaks, verify
 
 FORMAT = "csbm-backup-1"
@@ -81,12 +82,8 @@ def tables() -> list[Table]:
 def _dump(value: Any, column_type: Any) -> Any:
     if value is None:
         return None
-    if isinstance(column_type, DateTime):
-        moment = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
-        if moment.tzinfo is None:
-            # SQLite returns naive datetimes for what csbm stores as UTC.
-            moment = moment.replace(tzinfo=dt.UTC)
-        return moment.isoformat()
+    if isinstance(column_type, UtcDateTime):
+        return str(value.isoformat())
     if isinstance(column_type, Date):
         return value.isoformat() if isinstance(value, dt.date) else str(value)
     if isinstance(column_type, LargeBinary):
@@ -97,7 +94,7 @@ def _dump(value: Any, column_type: Any) -> Any:
 def _load(value: Any, column_type: Any) -> Any:
     if value is None:
         return None
-    if isinstance(column_type, DateTime):
+    if isinstance(column_type, UtcDateTime):
         return dt.datetime.fromisoformat(value)
     if isinstance(column_type, Date):
         return dt.date.fromisoformat(value)

@@ -32,13 +32,18 @@ class EntryIn(BaseModel):
 
 
 class DeclarationIn(BaseModel):
+    """A declaration; its values are checked as a CSV row's are (state or group, year 1900-2200, ...)."""
+
     model_config = ConfigDict(extra="forbid")
 
     state: str = Field(max_length=40, examples=["BY"])
-    year: int = Field(ge=1900, le=2200)
+    year: int = Field(examples=[2026])
     name: str = Field(max_length=40, examples=["units"])
-    value: int = Field(ge=0, le=10**9)
+    value: int = Field(examples=[165])
     source: str = Field(default="", max_length=2000)
+
+    def as_values(self) -> dict[str, str]:
+        return {k: str(v) for k, v in self.model_dump().items()}
 
 
 class ReportIn(BaseModel):

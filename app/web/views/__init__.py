@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 
 def register(app: FastAPI) -> None:
-    from app.web.views import admin, auth, forms, more, pages
+    from app.web.views import admin, auth, declarations, forms, more, pages
 
-    for module in (auth, forms, pages, more, admin):
+    for module in (auth, forms, pages, more, declarations, admin):
         app.include_router(module.router)
