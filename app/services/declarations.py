@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from pathlib import PurePath
 from typing import TextIO
 
 from sqlalchemy.orm import Session
@@ -101,7 +102,7 @@ def import_declarations(session: Session, name: str, data: bytes, *, at: dt.date
         repo.record_declaration(session, declared, at=at, by=by)
         created, revised = (created + 1, revised) if before is None else (created, revised + 1)
     summary = ImportSummary(created=created, revised=revised, unchanged=len(declarations) - created - revised)
-    audit(session, by=by, at=at, action="declarations.import", target=name, after=summary.as_json())
+    audit(session, by=by, at=at, action="declarations.import", target=PurePath(name).name, after=summary.as_json())
     return summary
 
 
