@@ -29,10 +29,12 @@ def readiness(engine: Engine) -> Readiness:
         with single_read(engine) as connection:
             schema = current_revision(connection)
     except Exception as exc:
-        problem = from_database_error(exc)
-        if problem is None:
+        # Anyone may ask (a load balancer has no login): say what is wrong, not where.
+        if from_database_error(exc) is None:
             raise
-        return Readiness(False, problem.message)
+        return Readiness(False, "the database does not answer")
+    if schema is None:
+        return Readiness(False, "the database is not set up: run `csbm db upgrade`")
     if schema != _head():
         return Readiness(False, f"the database is at migration {schema}, csbm needs {_head()}: run `csbm db upgrade`")
     return Readiness(True, "the database answers and is at the newest migration", schema)

@@ -164,8 +164,8 @@ def test_the_quota_cache_keeps_answers_for_the_current_ledger_version_only(demo:
     from app.db.session import transaction
     from app.domain.ledger import Declaration
     from app.services import catalog
-    from app.services.evaluation import QuotaCache
     from app.services.declarations import declare
+    from app.services.evaluation import QuotaCache
 
     cache = QuotaCache()
     engine = make_engine(demo)
