@@ -15,9 +15,13 @@ def test_a_single_read_in_autocommit_leaves_its_pooled_connection_transactional(
     try:
         with single_read(engine) as connection:
             backend = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
-            assert connection.connection.driver_connection.autocommit is True
+            driver = connection.connection.driver_connection
+            assert driver is not None
+            assert driver.autocommit is True
         with transaction(engine) as session:
             assert session.execute(text("SELECT pg_backend_pid()")).scalar_one() == backend  # the same connection
-            assert session.connection().connection.driver_connection.autocommit is False
+            pooled = session.connection().connection.driver_connection
+            assert pooled is not None
+            assert pooled.autocommit is False
     finally:
         engine.dispose()

@@ -24,7 +24,8 @@ def demo(database_url: str) -> str:
 
 def verify(url: str, *extra: str, expect: int = 0) -> dict[str, Any]:
     result = csbm(url, "audit", "verify", "--json", *extra, expect=expect)
-    return result if expect == 0 else json.loads(result.stdout)
+    found: dict[str, Any] = result if expect == 0 else json.loads(result.stdout)
+    return found
 
 
 def tamper(url: str, *statements: str) -> None:

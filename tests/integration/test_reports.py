@@ -197,7 +197,7 @@ class TestFormats:
         assert isinstance(first["period_start"], dt.datetime | dt.date)
         assert isinstance(first["used"], int)
         rows = [dict(zip(header, (c.value for c in row), strict=True)) for row in quotas.iter_rows(min_row=2)]
-        assert any(r["remaining"] is not None and r["remaining"] < 0 for r in rows)
+        assert any(isinstance(r["remaining"], int) and r["remaining"] < 0 for r in rows)
         assert len(quotas.conditional_formatting) == 1
         start = entries.cell(row=2, column=8).value
         assert isinstance(start, dt.datetime)

@@ -21,7 +21,7 @@ def cli_message(web: Web, *args: str, option: str) -> str:
     """The message the CLI printed for ``option`` (exit 1, nothing else)."""
     stderr = csbm(web.url, *args, expect=1).stderr
     line = next(line for line in stderr.splitlines() if line.startswith(f"{option}: "))
-    return line.removeprefix(f"{option}: ")
+    return str(line).removeprefix(f"{option}: ")
 
 
 def api_message(response: Any, field: str, status: int = 422) -> str:
