@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,7 +27,9 @@ def alembic_config(engine: Engine) -> Config:
     # and every CLI command imports this module for shipped_path.
     from alembic.config import Config
 
-    config = Config()
+    # The stream now, not Config's default: that is sys.stdout as it was when alembic
+    # was first imported, which may be a stream replaced (and closed) since.
+    config = Config(stdout=sys.stdout)
     config.set_main_option("script_location", str(shipped_path("migrations")))
     # configparser treats % as interpolation; URL-encoded options contain it.
     config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))

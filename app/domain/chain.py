@@ -5,11 +5,12 @@ before it, so an UPDATE, a DELETE or a reordering made behind csbm's back
 shows up as the first revision whose recomputed hash differs from the one
 stored (or whose predecessor is missing).
 
-The canonical form is versioned by ``CHAIN_FORMAT`` and must never change for
-existing data: every backup, every filed report and every database carries
-hashes computed with it. It is the fields as text, joined by U+001E, preceded
-by their lengths so no field's content can shift a boundary; an absent value
-is U+0000, which no stored text can contain.
+The canonical form is versioned by ``CHAIN_FORMAT``, which every backup's and
+every filed report's manifest records, and must never change for existing
+data: every backup, every filed report and every database carries hashes
+computed with it. It is the fields as text, joined by U+001E, preceded by
+their lengths so no field's content can shift a boundary; an absent value is
+U+0000, which no stored text can contain.
 """
 
 from __future__ import annotations
@@ -122,6 +123,7 @@ def link(previous: str, texts: Sequence[str]) -> str:
 
 
 def link_values(previous: str, values: Sequence[object]) -> str:
+    """link() for values not yet canonical texts (migration 0005 chains existing rows with it)."""
     return link(previous, [canonical_text(v) for v in values])
 
 
@@ -134,9 +136,6 @@ class ChainHead:
 
     def as_json(self) -> dict[str, object]:
         return {"seq": self.seq, "hash": self.hash}
-
-
-EMPTY_HEAD = ChainHead(0, GENESIS)
 
 
 @dataclass(frozen=True, slots=True)

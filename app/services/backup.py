@@ -39,6 +39,7 @@ from app.db.chain_writer import chain_heads
 from app.db.migrate import current_revision, head_revision, upgrade
 from app.db.session import transaction
 from app.db.types import UtcDateTime
+from app.domain.chain import CHAIN_FORMAT
 from app.services.integrity import describe_breaks, verify
 
 FORMAT = "csbm-backup-1"
@@ -118,6 +119,7 @@ def backup(engine: Engine, path: Path, *, at: dt.datetime) -> BackupSummary:
             summary = BackupSummary(path=path, schema=schema)
             manifest: dict[str, Any] = {
                 "format": FORMAT,
+                "chain_format": CHAIN_FORMAT,
                 "schema": schema,
                 "created_at": at.isoformat(),
                 "dialect": connection.dialect.name,
@@ -216,6 +218,10 @@ def restore(engine: Engine, path: Path) -> RestoreSummary:
     """Load an archive into an empty database; the chains must verify, or nothing is loaded."""
     manifest = read_manifest(path)
     schema = str(manifest.get("schema"))
+    # Archives written before the manifest named it hold chains of the first (and only) format.
+    chains = manifest.get("chain_format", CHAIN_FORMAT)
+    if chains != CHAIN_FORMAT:
+        raise BackupError(f"{path}: its hash chains are of format {chains}; this csbm computes {CHAIN_FORMAT}")
     if schema != head_revision():
         raise BackupError(
             f"{path}: the archive has schema version {schema}, this csbm {head_revision()}: restore it with the "

@@ -114,6 +114,7 @@ def test_the_archive_holds_every_table_with_counts_and_checksums(archive: Path) 
         manifest = json.loads(zipped.read("manifest.json"))
         names = set(zipped.namelist())
     assert manifest["format"] == "csbm-backup-1"
+    assert manifest["chain_format"] == "csbm-chain-1"
     assert {"ledger_entries", "entry_revisions", "declaration_revisions", "users", "audit_log"} <= set(
         manifest["tables"]
     )
@@ -141,6 +142,19 @@ def test_a_damaged_archive_restores_nothing(archive: Path, tmp_path: Path) -> No
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM entry_revisions")).scalar() == 0
     engine.dispose()
+
+
+def test_an_archive_whose_chains_are_of_another_format_restores_nothing(archive: Path, tmp_path: Path) -> None:
+    other = tmp_path / "other.zip"
+    with zipfile.ZipFile(archive) as source, zipfile.ZipFile(other, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "manifest.json":
+                data = json.dumps({**json.loads(data), "chain_format": "csbm-chain-2"}).encode()
+            target.writestr(item, data)
+    url = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+    result = csbm(url, "restore", str(other), expect=1)
+    assert "its hash chains are of format csbm-chain-2; this csbm computes csbm-chain-1" in result.stderr
 
 
 def test_a_file_that_is_no_backup_gets_a_clear_error(tmp_path: Path) -> None:

@@ -156,6 +156,7 @@ class TestFilingReports:
         written = generate(ledger, tmp_path, "2025Q2", ["json", "csv", "xlsx", "html"], ["en", "ru"])
         manifest = json.loads((written.folder / "manifest.json").read_text())
         assert manifest["input_sha256"]
+        assert manifest["chain_format"] == "csbm-chain-1"
         assert manifest["generated_at"] == FIXED.isoformat()
         files = {str(p.relative_to(written.folder)) for p in written.folder.rglob("*") if p.is_file()} - {
             "manifest.json"
