@@ -7,19 +7,23 @@ from typing import Annotated
 
 import typer
 
-from app.cli.common import DatabaseUrl, Json, User, commands, fail, group, now, session, who
+from app.cli.common import Json, Url, User, commands, fail, group, now, session, who
 from app.cli.lazy import EXIT_USAGE
 from app.cli.output import console, print_json
 from app.services import accounts
 
 app = commands()
-users = group("Web users and roles (viewer, officer, admin).")
-tokens = group("API tokens (stored hashed, with an expiry).")
-app.add_typer(users, name="users")
-app.add_typer(tokens, name="tokens")
+users = group(app, "users", "Web users and roles (viewer, officer, admin).")
+tokens = group(app, "tokens", "API tokens (stored hashed, with an expiry).")
 
 Username = Annotated[str, typer.Argument()]
+Role = Annotated[str, typer.Option("--role", help="viewer, officer or admin")]
 PasswordStdin = Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin")]
+ExistOk = Annotated[bool, typer.Option("--exist-ok", help="If the user exists, give it a new password instead")]
+Enable = Annotated[bool, typer.Option("--enable", help="Enable the user again")]
+TokenName = Annotated[str, typer.Option("--name", help="What the token is for")]
+Days = Annotated[int, typer.Option("--days", help="Days until it expires")]
+TokenStdin = Annotated[bool, typer.Option("--token-stdin", help="Read the token from stdin")]
 
 
 def _role(value: str) -> accounts.Role:
@@ -39,19 +43,17 @@ def _password(password_stdin: bool) -> tuple[str, bool]:
 @users.command("add")
 def add(
     username: Username,
-    role: Annotated[str, typer.Option("--role", help="viewer, officer or admin")] = "viewer",
+    role: Role = "viewer",
     password_stdin: PasswordStdin = False,
-    exist_ok: Annotated[
-        bool, typer.Option("--exist-ok", help="If the user exists, give it a new password instead")
-    ] = False,
-    database_url: DatabaseUrl = None,
+    exist_ok: ExistOk = False,
+    url: Url = None,
     user: User = None,
 ) -> None:
     """Add a user. Without --password-stdin a password is generated and printed once."""
     chosen_role = _role(role)
     password, generated = _password(password_stdin)
-    by = who(database_url, user)
-    with session(database_url, write=True) as s:
+    by = who(url, user)
+    with session(url, write=True) as s:
         if exist_ok and accounts.exists(s, username):
             accounts.set_password(s, username=username, password=password, at=now(), by=by)
         else:
@@ -61,11 +63,11 @@ def add(
 
 
 @users.command("list")
-def listed(database_url: DatabaseUrl = None, json_out: Json = False) -> None:
+def listed(url: Url = None, as_json: Json = False) -> None:
     """List the users with their roles."""
-    with session(database_url) as s:
+    with session(url) as s:
         found = accounts.list_users(s)
-    if json_out:
+    if as_json:
         print_json(found)
         return
     for u in found:
@@ -73,53 +75,36 @@ def listed(database_url: DatabaseUrl = None, json_out: Json = False) -> None:
 
 
 @users.command("disable")
-def disable(
-    username: Username,
-    enable: Annotated[bool, typer.Option("--enable", help="Enable the user again")] = False,
-    database_url: DatabaseUrl = None,
-    user: User = None,
-) -> None:
+def disable(username: Username, enable: Enable = False, url: Url = None, user: User = None) -> None:
     """Disable a user (their sessions and tokens stop working at once)."""
-    with session(database_url, write=True) as s:
-        accounts.set_disabled(s, username=username, disabled=not enable, at=now(), by=who(database_url, user))
+    with session(url, write=True) as s:
+        accounts.set_disabled(s, username=username, disabled=not enable, at=now(), by=who(url, user))
     console.print(f"user {username}: {'enabled' if enable else 'disabled'}")
 
 
 @users.command("set-password")
-def set_password(
-    username: Username, password_stdin: PasswordStdin = False, database_url: DatabaseUrl = None, user: User = None
-) -> None:
+def set_password(username: Username, password_stdin: PasswordStdin = False, url: Url = None, user: User = None) -> None:
     """Set a user's password (generated and printed once without --password-stdin)."""
     password, generated = _password(password_stdin)
-    with session(database_url, write=True) as s:
-        accounts.set_password(s, username=username, password=password, at=now(), by=who(database_url, user))
+    with session(url, write=True) as s:
+        accounts.set_password(s, username=username, password=password, at=now(), by=who(url, user))
     console.print(f"user {username}: password set" + (f" to {password}" if generated else ""), highlight=False)
 
 
 @tokens.command("create")
-def create(
-    username: Username,
-    name: Annotated[str, typer.Option("--name", help="What the token is for")] = "api",
-    days: Annotated[int, typer.Option("--days", help="Days until it expires")] = 90,
-    database_url: DatabaseUrl = None,
-    user: User = None,
-) -> None:
+def create(username: Username, name: TokenName = "api", days: Days = 90, url: Url = None, user: User = None) -> None:
     """Create an API token for a user; it is shown once and stored only as a hash."""
-    with session(database_url, write=True) as s:
-        token = accounts.create_token(s, username=username, name=name, days=days, at=now(), by=who(database_url, user))
+    with session(url, write=True) as s:
+        token = accounts.create_token(s, username=username, name=name, days=days, at=now(), by=who(url, user))
     sys.stdout.write(token + "\n")
 
 
 @tokens.command("revoke")
-def revoke(
-    token_stdin: Annotated[bool, typer.Option("--token-stdin", help="Read the token from stdin")] = True,
-    database_url: DatabaseUrl = None,
-    user: User = None,
-) -> None:
+def revoke(token_stdin: TokenStdin = True, url: Url = None, user: User = None) -> None:
     """Revoke an API token, read from standard input (so it never appears in a process list)."""
     token = sys.stdin.readline().strip()
-    with session(database_url, write=True) as s:
-        revoked = accounts.revoke_token(s, token=token, at=now(), by=who(database_url, user))
+    with session(url, write=True) as s:
+        revoked = accounts.revoke_token(s, token=token, at=now(), by=who(url, user))
     if not revoked:
         fail("no such active token")
     console.print("token revoked")

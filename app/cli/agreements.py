@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from app.catalog.loader import CatalogError, load_directory
-from app.cli.common import AsOf, DatabaseUrl, Json, User, commands, fail, group, now, session, who
+from app.cli.common import AsOf, Json, Url, User, commands, fail, group, now, session, who
 from app.cli.lazy import EXIT_USAGE
 from app.cli.output import console, print_json, show_agreement
 from app.services import catalog
@@ -16,26 +16,20 @@ from app.services.errors import InvalidInput
 from app.services.status import chosen_agreements, replay_moment
 
 app = commands()
-agreements = group("Agreements: load, list, validate.")
-app.add_typer(agreements, name="agreements")
+agreements = group(app, "agreements", "Agreements: load, list, validate.")
+AgreementId = Annotated[str, typer.Argument(metavar="AGREEMENT")]
+Folder = Annotated[Path | None, typer.Argument(help="Folder or file of agreements; default: the shipped ones")]
 
 
 @agreements.command("load")
-def load(
-    directory: Annotated[
-        Path | None, typer.Argument(help="Folder of agreement files; default: the shipped ones")
-    ] = None,
-    database_url: DatabaseUrl = None,
-    user: User = None,
-    json_out: Json = False,
-) -> None:
+def load(directory: Folder = None, url: Url = None, user: User = None, as_json: Json = False) -> None:
     """Validate and load agreements; each changed file becomes a new version."""
     try:
-        with session(database_url, write=True) as s:
-            results = catalog.load_agreements(s, directory, at=now(), by=who(database_url, user))
+        with session(url, write=True) as s:
+            results = catalog.load_agreements(s, directory, at=now(), by=who(url, user))
     except CatalogError as exc:
         fail(str(exc))
-    if json_out:
+    if as_json:
         print_json([r.as_json() for r in results])
         return
     for r in results:
@@ -44,9 +38,7 @@ def load(
 
 
 @agreements.command("validate")
-def validate(
-    directory: Annotated[Path | None, typer.Argument(help="Folder or file; default: the shipped agreements")] = None,
-) -> None:
+def validate(directory: Folder = None) -> None:
     """Validate agreement files without touching the database."""
     try:
         loaded = load_directory(directory or catalog.shipped_agreements())
@@ -57,11 +49,11 @@ def validate(
 
 
 @agreements.command("list")
-def listed(database_url: DatabaseUrl = None, as_of: AsOf = None, json_out: Json = False) -> None:
+def listed(url: Url = None, as_of: AsOf = None, as_json: Json = False) -> None:
     """List the loaded agreements."""
-    with session(database_url) as s:
+    with session(url) as s:
         rows = catalog.list_agreements(s, replay_moment(as_of))
-    if json_out:
+    if as_json:
         print_json(rows)
         return
     if not rows:
@@ -75,22 +67,17 @@ def listed(database_url: DatabaseUrl = None, as_of: AsOf = None, json_out: Json 
 
 
 @agreements.command("show")
-def show(
-    agreement_id: Annotated[str, typer.Argument(metavar="AGREEMENT")],
-    database_url: DatabaseUrl = None,
-    as_of: AsOf = None,
-    json_out: Json = False,
-) -> None:
+def show(agreement_id: AgreementId, url: Url = None, as_of: AsOf = None, as_json: Json = False) -> None:
     """One agreement: its rules with their sources, and the parties' status timelines."""
     when = replay_moment(as_of)
     try:
-        with session(database_url) as s:
+        with session(url) as s:
             loaded = chosen_agreements(s, agreement_id, when)
     except InvalidInput as exc:
         # An AGREEMENT that is not loaded is a usage error, like an option value that is not allowed.
         fail(f"AGREEMENT: {exc.problems[0].message}", EXIT_USAGE)
     described = catalog.describe_agreement(loaded[agreement_id])
-    if json_out:
+    if as_json:
         print_json(described)
     else:
         show_agreement(described)

@@ -10,11 +10,12 @@ command asks for a session or the settings.
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn, TextIO
+from typing import TYPE_CHECKING, Annotated, NoReturn, TextIO, TypeVar
 
 import typer
 
@@ -26,7 +27,8 @@ if TYPE_CHECKING:
 
     from app.config import Settings
 
-DatabaseUrl = Annotated[
+# Every command's common options; their parameters are named url, user, as_json and as_of.
+Url = Annotated[
     str | None, typer.Option("--database-url", help="SQLAlchemy URL; default CSBM_DATABASE_URL or var/csbm.sqlite3")
 ]
 User = Annotated[str | None, typer.Option("--user", help="Who records this; default CSBM_USER or the OS user")]
@@ -40,19 +42,42 @@ def commands() -> typer.Typer:
     return typer.Typer(cls=CsbmGroup, rich_markup_mode=None, pretty_exceptions_show_locals=False)
 
 
-def group(help: str, *, listing: bool = False) -> typer.Typer:
-    """A command group; a ``listing`` one lists something when given no command."""
-    return typer.Typer(
+def group(app: typer.Typer, name: str, help: str, *, listing: bool = False) -> typer.Typer:
+    """A command group of the module's ``app``; a ``listing`` one lists something when given no command."""
+    made = typer.Typer(
         cls=CsbmGroup, help=help, no_args_is_help=not listing, invoke_without_command=listing, rich_markup_mode=None
     )
+    app.add_typer(made, name=name)
+    return made
 
 
-def entry_fields(ctx: typer.Context) -> dict[str, str]:
-    """An entry's options (``ledger add``, ``check``) as the text fields of a CSV row, an
-    option left out being an empty cell: the command's parameters named after the columns."""
-    from app.domain.ledger import LEDGER_COLUMNS
+Command = TypeVar("Command", bound=Callable[..., None])
 
-    return {name: "" if ctx.params.get(name) is None else str(ctx.params[name]) for name in LEDGER_COLUMNS}
+
+def entry_options(**defaults: str) -> Callable[[Command], Command]:
+    """Give a command one option per column of the ledger CSV (--ref, --agreement, ...,
+    --notes), before its own options; it receives them as ``**fields``. The CSV's columns
+    and the options then cannot drift apart, and ``ledger add`` and ``check`` take the same."""
+
+    def add(command: Command) -> Command:
+        from app.domain.ledger import LEDGER_COLUMNS
+
+        own = inspect.signature(command, eval_str=True)
+        kept = [p for p in own.parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD]
+        columns = [
+            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=defaults.get(name), annotation=EntryOption)
+            for name in LEDGER_COLUMNS
+        ]
+        kept = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in kept]
+        setattr(command, "__signature__", own.replace(parameters=[*columns, *kept]))  # noqa: B010 (read by Typer)
+        return command
+
+    return add
+
+
+def entry_fields(options: Mapping[str, str | None]) -> dict[str, str]:
+    """The entry options as the text fields of a CSV row: an option left out is an empty cell."""
+    return {name: value or "" for name, value in options.items()}
 
 
 def settings(database_url: str | None = None, user: str | None = None) -> Settings:

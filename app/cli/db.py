@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from app.cli.common import DatabaseUrl, commands, group, upgrade_database
+from app.cli.common import Url, commands, group, upgrade_database
 from app.cli.output import console
 
 app = commands()
-db = group("The database.")
-app.add_typer(db, name="db")
+db = group(app, "db", "The database.")
 
 
 @db.command("upgrade")
-def upgrade(database_url: DatabaseUrl = None) -> None:
+def upgrade(url: Url = None) -> None:
     """Apply the migrations."""
-    console.print(f"Database at {upgrade_database(database_url)} is up to date.")
+    console.print(f"Database at {upgrade_database(url)} is up to date.")

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from app.cli.common import DatabaseUrl, Json, User, commands, now, session, who
+from app.cli.common import Json, Url, User, commands, now, session, who
 from app.cli.output import console, print_json
 
 app = commands()
 
 
 @app.command("demo")
-def demo(database_url: DatabaseUrl = None, user: User = None, json_out: Json = False) -> None:
+def demo(url: Url = None, user: User = None, as_json: Json = False) -> None:
     """Load the shipped agreements and the illustrative Belarus sample data (idempotent)."""
     from app.services import demo
 
-    with session(database_url, write=True) as s:
-        summary = demo.load_demo(s, at=now(), by=who(database_url, user))
-    if json_out:
+    with session(url, write=True) as s:
+        summary = demo.load_demo(s, at=now(), by=who(url, user))
+    if as_json:
         print_json(summary)
     else:
         console.print(

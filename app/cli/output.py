@@ -26,6 +26,14 @@ console = Console(width=None if sys.stdout.isatty() else 150)
 _SEVERITY_STYLE = {Severity.VIOLATION: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
+def emit(as_json: bool, data: object, text: str) -> None:
+    """The documented JSON shape with --json, else one line for a person."""
+    if as_json:
+        print_json(data)
+    else:
+        console.print(text)
+
+
 def print_json(data: Any) -> None:
     # Indented for a person at a terminal; compact otherwise, which lets the json
     # module use its C encoder (several times faster on large quota tables).

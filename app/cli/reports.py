@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from app.cli.common import DatabaseUrl, Json, commands, fail, now, session, settings
+from app.cli.common import Json, Url, commands, fail, now, session, settings
 from app.cli.lazy import EXIT_USAGE
 from app.cli.output import console, print_json
 
@@ -31,8 +31,8 @@ def report(
         str | None, typer.Option("--home-state", help="Default CSBM_HOME_STATE; none: all states")
     ] = None,
     out: Annotated[Path, typer.Option("--out", help="Folder for reports")] = Path("reports"),
-    database_url: DatabaseUrl = None,
-    json_out: Json = False,
+    url: Url = None,
+    as_json: Json = False,
 ) -> None:
     """Write a compliance report; a report once filed is never overwritten."""
     from app.domain.errors import DomainError
@@ -46,8 +46,8 @@ def report(
         fail(f"--period: {exc.message}", EXIT_USAGE)
     chosen_formats = _split(formats, reports.FORMATS, "--format")
     languages = _split(lang, LANGUAGES, "--lang")
-    configured = settings(database_url)
-    with session(database_url, write=True) as s:
+    configured = settings(url)
+    with session(url, write=True) as s:
         written = reports.generate_report(
             s,
             chosen_period,
@@ -58,7 +58,7 @@ def report(
             home_state=home_state or configured.home_state,
             by=configured.resolved_user(),
         )
-    if json_out:
+    if as_json:
         print_json({"folder": str(written.folder), "written": written.written, "unchanged": written.unchanged})
     elif written.written:
         console.print(f"{written.folder}: wrote {', '.join(written.written)}")

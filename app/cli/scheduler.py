@@ -9,42 +9,39 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from app.cli.common import DatabaseUrl, Json, commands, database, fail, group, settings
+from app.cli.common import Json, Url, commands, database, fail, group, settings
 from app.cli.output import console, print_json
 
 app = commands()
-scheduler = group("The report scheduler (its own process).")
-app.add_typer(scheduler, name="scheduler")
+scheduler = group(app, "scheduler", "The report scheduler (its own process).")
+CatchUpOnly = Annotated[bool, typer.Option("--catch-up-only", help="File missing due reports, then exit")]
+Wait = Annotated[float, typer.Option("--wait", help="Seconds to wait for another scheduler's lease")]
 
 
 @scheduler.command("run")
-def run(
-    catch_up_only: Annotated[bool, typer.Option("--catch-up-only", help="File missing due reports, then exit")] = False,
-    wait: Annotated[float, typer.Option("--wait", help="Seconds to wait for another scheduler's lease")] = 0.0,
-    database_url: DatabaseUrl = None,
-) -> None:
+def run(catch_up_only: CatchUpOnly = False, wait: Wait = 0.0, url: Url = None) -> None:
     """Run the scheduler: take the database lease, catch up on missing reports, run the cron jobs."""
     from app.scheduler import runner
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     for noisy in ("weasyprint", "fontTools", "apscheduler.executors"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    with database(database_url) as engine:
+    with database(url) as engine:
         try:
-            runner.run(settings(database_url), engine, catch_up_only=catch_up_only, wait=wait)
+            runner.run(settings(url), engine, catch_up_only=catch_up_only, wait=wait)
         except runner.LeaseHeld as exc:
             fail(f"csbm scheduler: {exc}")
 
 
 @scheduler.command("list")
-def listed(database_url: DatabaseUrl = None, json_out: Json = False) -> None:
+def listed(url: Url = None, as_json: Json = False) -> None:
     """Each scheduled job with its next run, and which scheduler holds the lease."""
     from app.scheduler import runner
 
-    configured = settings(database_url)
-    with database(database_url) as engine:
+    configured = settings(url)
+    with database(url) as engine:
         described = runner.describe(configured, engine, dt.datetime.now(ZoneInfo(configured.timezone)))
-    if json_out:
+    if as_json:
         print_json(described)
         return
     for job in described["jobs"]:

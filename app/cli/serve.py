@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from app.cli.common import DatabaseUrl, commands, settings
+from app.cli.common import Url, commands, settings
 from app.cli.output import console
 
 app = commands()
@@ -19,7 +19,7 @@ def serve(
     host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port")] = 8000,
     workers: Annotated[int, typer.Option("--workers", help="Uvicorn worker processes")] = 1,
-    database_url: DatabaseUrl = None,
+    url: Url = None,
 ) -> None:
     """Serve the web app and the API (the scheduler runs separately: csbm scheduler run)."""
     import uvicorn
@@ -27,7 +27,7 @@ def serve(
     from app.web import serving
 
     # Each worker process builds its own app (and engine) from the environment.
-    os.environ["CSBM_DATABASE_URL"] = settings(database_url).resolved_database_url()
+    os.environ["CSBM_DATABASE_URL"] = settings(url).resolved_database_url()
     console.print(f"csbm is serving on http://{host}:{port}/ (API docs: http://{host}:{port}/api/docs)")
     config = uvicorn.Config(
         "app.web.app:create_app_from_env",

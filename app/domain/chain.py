@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 
 from app.domain.ledger import LedgerEntry
@@ -149,13 +149,7 @@ class Break:
     detail: str
 
     def as_json(self) -> dict[str, object]:
-        return {
-            "chain": self.chain,
-            "seq": self.seq,
-            "identity": self.identity,
-            "kind": self.kind,
-            "detail": self.detail,
-        }
+        return asdict(self)
 
 
 def diff_fields(names: Sequence[str], before: Sequence[str], after: Sequence[str]) -> list[str]:

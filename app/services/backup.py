@@ -40,6 +40,7 @@ from app.db.migrate import current_revision, head_revision, upgrade
 from app.db.session import transaction
 from app.db.types import UtcDateTime
 from app.domain.chain import CHAIN_FORMAT
+from app.services.errors import ServiceError
 from app.services.integrity import describe_breaks, verify
 
 FORMAT = "csbm-backup-1"
@@ -50,7 +51,7 @@ _CHUNK = 2_000
 _SKIPPED = {"alembic_version"}
 
 
-class BackupError(Exception):
+class BackupError(ServiceError):
     """A backup or restore that could not be done; nothing was written."""
 
 
@@ -115,7 +116,7 @@ def backup(engine: Engine, path: Path, *, at: dt.datetime) -> BackupSummary:
         with _snapshot(engine) as connection:
             schema = current_revision(connection)
             if schema is None:
-                raise BackupError("the database is not set up: run `csbm db upgrade` first")
+                raise BackupError(f"{path}: the database is not set up: run `csbm db upgrade` first")
             summary = BackupSummary(path=path, schema=schema)
             manifest: dict[str, Any] = {
                 "format": FORMAT,

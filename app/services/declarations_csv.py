@@ -74,16 +74,12 @@ def _text(name: str, data: bytes) -> str:
 
 
 def _header(name: str, header: Sequence[str]) -> list[str]:
-    problems = []
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        problems.append(f"{name}:1: header: missing column(s) {', '.join(missing)}")
-    unknown = [c for c in header if c not in COLUMNS]
-    if unknown:
-        problems.append(f"{name}:1: header: unknown column(s) {', '.join(unknown)}")
-    if len(set(header)) != len(header):
-        problems.append(f"{name}:1: header: a column is given twice")
-    return problems
+    wrong = {
+        "missing column(s)": [c for c in REQUIRED if c not in header],
+        "unknown column(s)": [c for c in header if c not in COLUMNS],
+        "column(s) given twice:": sorted({c for c in header if header.count(c) > 1}),
+    }
+    return [f"{name}:1: header: {what} {', '.join(columns)}" for what, columns in wrong.items() if columns]
 
 
 def _rows(name: str, text: str) -> Iterator[tuple[int, dict[str, str] | str]]:

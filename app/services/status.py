@@ -21,7 +21,7 @@ from app.domain.quota import QuotaRow
 from app.domain.summary import shown_rows
 from app.services import catalog
 from app.services.errors import InvalidInput
-from app.services.evaluation import QuotaCache, evaluate_range, findings_of, party_has_state, quota_rows
+from app.services.evaluation import evaluate_range, findings_of, party_has_state, quota_rows
 from app.services.states import checked_state
 
 FIRST_YEAR, LAST_YEAR = 1990, 2100
@@ -92,10 +92,8 @@ def quota_query(
     )
 
 
-def rows_of(session: Session, query: QuotaQuery, cache: QuotaCache | None = None) -> list[QuotaRow]:
-    """Every quota row of the year, in both directions (a replay is never cached)."""
-    if cache is not None and query.as_of is None:
-        return cache.rows(session, query.agreements, year=query.year, agreement=query.agreement, state=query.state)
+def rows_of(session: Session, query: QuotaQuery) -> list[QuotaRow]:
+    """Every quota row of the year, in both directions."""
     start, end = dt.date(query.year, 1, 1), dt.date(query.year, 12, 31)
     evaluations = evaluate_range(
         session, query.agreements, start=start, end=end, agreement=query.agreement, as_of=query.as_of
@@ -113,10 +111,8 @@ class QuotaStatus:
     hidden: int  # untouched pairwise rows left out (see app/domain/summary.py)
 
 
-def quota_status(
-    session: Session, query: QuotaQuery, *, show_all: bool = False, cache: QuotaCache | None = None
-) -> QuotaStatus:
-    rows = rows_of(session, query, cache)
+def quota_status(session: Session, query: QuotaQuery, *, show_all: bool = False) -> QuotaStatus:
+    rows = rows_of(session, query)
     visible = rows if show_all else shown_rows(rows)
     if query.state is None:
         return QuotaStatus(rows, visible, [], len(rows) - len(visible))

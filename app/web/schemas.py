@@ -57,19 +57,21 @@ class ReportIn(BaseModel):
 
 
 class QuotaRowOut(BaseModel):
-    agreement: str
-    rule: str
-    kind: str
-    activity: str
-    receiving_state: str | None
-    inspecting_state: str | None
-    object: str | None
-    period_start: str
-    period_end: str
-    limit: int | None
-    used: int
-    pending: int
-    remaining: int | None
+    """One quota in one period: its limit and what is used and pending (requested or accepted) against it."""
+
+    agreement: str = Field(examples=["vd2011"])
+    rule: str = Field(description="The agreement's quota rule", examples=["inspection.passive"])
+    kind: str = Field(description="passive, active, per_inspecting_state, pair, per_object, ...")
+    activity: str = Field(examples=["inspection"])
+    receiving_state: str | None = Field(description="A state or a group such as BY+RU; null: any")
+    inspecting_state: str | None = Field(description="A state or a group; null: any")
+    object: str | None = Field(description="The unit or object, for per-object quotas")
+    period_start: str = Field(description="ISO date", examples=["2025-01-01"])
+    period_end: str = Field(description="ISO date, inclusive", examples=["2025-12-31"])
+    limit: int | None = Field(description="null when a declaration it is computed from is missing")
+    used: int = Field(description="Conducted activities")
+    pending: int = Field(description="Requested and accepted activities, which reserve a slot")
+    remaining: int | None = Field(description="limit - used - pending; below zero is beyond the obligation")
 
 
 class FindingOut(BaseModel):
