@@ -18,6 +18,7 @@ from markupsafe import escape
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.domain.errors import DomainError
+from app.domain.messages import N_
 from app.reporting.i18n import Localizer
 from app.services.errors import Conflict, DatabaseUnavailable, FileRejected, InvalidInput, NotFound, ServiceError
 from app.services.ledger import QuotaRefused
@@ -51,21 +52,21 @@ def as_problem(exc: ServiceError) -> ProblemError:
     if isinstance(exc, InvalidInput):
         detail = exc.problems[0].message if len(exc.problems) == 1 else "Some fields are not valid."
         errors = [{"field": p.field, "message": p.message} for p in exc.problems]
-        return ProblemError(422, "Invalid request", detail, errors=errors)
+        return ProblemError(422, N_("Invalid request"), detail, errors=errors)
     if isinstance(exc, FileRejected):
         return ProblemError(
-            422, "Invalid file", exc.message, errors=[{"field": "file", "message": m} for m in exc.messages]
+            422, N_("Invalid file"), exc.message, errors=[{"field": "file", "message": m} for m in exc.messages]
         )
     if isinstance(exc, QuotaRefused):
         findings = [f.as_json() for f in exc.result.over_limit]
         detail = "Recording this entry would go over a limit; nothing was recorded."
-        return ProblemError(409, "Refused by the quota check", detail, findings=findings)
+        return ProblemError(409, N_("Refused by the quota check"), detail, findings=findings)
     if isinstance(exc, NotFound):
-        return ProblemError(404, "Not found", exc.message)
+        return ProblemError(404, N_("Not found"), exc.message)
     if isinstance(exc, Conflict):
-        return ProblemError(409, "Conflict", exc.message)
+        return ProblemError(409, N_("Conflict"), exc.message)
     if isinstance(exc, DatabaseUnavailable):
-        return ProblemError(503, "Database unavailable", exc.message, retry_after=exc.retry_after)
+        return ProblemError(503, N_("Database unavailable"), exc.message, retry_after=exc.retry_after)
     return ProblemError(422, "Invalid request", exc.message)
 
 
