@@ -6,7 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class EntryIn(BaseModel):
-    """A ledger entry as text fields, exactly like a CSV row (SEMANTICS section 6)."""
+    """A ledger entry as text fields, exactly like a CSV row (docs/semantics.md section 6)."""
 
     model_config = ConfigDict(extra="forbid")
 

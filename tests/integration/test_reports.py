@@ -78,7 +78,7 @@ class TestReportContent:
     ) -> None:
         csbm(ledger, "report", "--period", "2025Q2", "--format", "json", "--out", str(tmp_path))
         data = json.loads((tmp_path / "2025Q2" / "en" / "report.json").read_text())
-        # SEMANTICS' shape, plus the chain heads issue 6 asks every report to carry.
+        # The documented shape (docs/semantics.md section 6), plus the chain heads issue 6 asks every report to carry.
         assert set(data) == {"period", "generated_at", "input_sha256", "quotas", "entries", "findings", "chain"}
         assert data["period"] == {"start": "2025-04-01", "end": "2025-06-30", "label": "2025Q2"}
         assert [e["ref"] for e in data["entries"]] == ["G-Q2-INS-LATE", "G-Q2-EV", "G-Q2-REFUSED", "G-Q2-CX"]
