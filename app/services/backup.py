@@ -2,7 +2,7 @@
 
 The archive is a ZIP file (deflate) holding ``tables/<table>.jsonl`` (one JSON
 array per row, columns as listed in the manifest) and ``manifest.json``,
-written last: the format, the schema version, the chain heads, and each
+written last: the format, the chain format, the schema version, the chain heads, and each
 table's row count and sha256. Values are stored by column type (datetimes in
 ISO 8601 with their zone, dates as ISO dates, binary as base64), so a backup
 of SQLite restores into PostgreSQL and back without loss, and the hash
@@ -20,35 +20,29 @@ nothing.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import hashlib
 import json
 import os
 import zipfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, LargeBinary, Table, func, insert, select, text
+from sqlalchemy import Connection, Engine, Table
 from sqlalchemy.orm import Session
-from sqlalchemy.types import Date
 
-from app.db.base import Base
+from app.db import archive
 from app.db.chain_writer import chain_heads
 from app.db.migrate import current_revision, head_revision, upgrade
 from app.db.session import transaction
-from app.db.types import UtcDateTime
 from app.domain.chain import CHAIN_FORMAT
 from app.services.errors import ServiceError
 from app.services.integrity import describe_breaks, verify
 
 FORMAT = "csbm-backup-1"
 MANIFEST = "manifest.json"
-_CHUNK = 2_000
-# Row-less bookkeeping that a restore must not carry over: the migration
-# version is recorded in the manifest instead.
-_SKIPPED = {"alembic_version"}
 
 
 class BackupError(ServiceError):
@@ -73,38 +67,6 @@ class BackupSummary:
         }
 
 
-def tables() -> list[Table]:
-    """Every table csbm owns, parents before children."""
-    return [t for t in Base.metadata.sorted_tables if t.name not in _SKIPPED]
-
-
-# ---- values by column type ---------------------------------------------------------
-
-
-def _dump(value: Any, column_type: Any) -> Any:
-    if value is None:
-        return None
-    if isinstance(column_type, UtcDateTime):
-        return str(value.isoformat())
-    if isinstance(column_type, Date):
-        return value.isoformat() if isinstance(value, dt.date) else str(value)
-    if isinstance(column_type, LargeBinary):
-        return base64.b64encode(bytes(value)).decode("ascii")
-    return value
-
-
-def _load(value: Any, column_type: Any) -> Any:
-    if value is None:
-        return None
-    if isinstance(column_type, UtcDateTime):
-        return dt.datetime.fromisoformat(value)
-    if isinstance(column_type, Date):
-        return dt.date.fromisoformat(value)
-    if isinstance(column_type, LargeBinary):
-        return base64.b64decode(value)
-    return value
-
-
 # ---- backup ----------------------------------------------------------------------
 
 
@@ -113,7 +75,7 @@ def backup(engine: Engine, path: Path, *, at: dt.datetime) -> BackupSummary:
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.partial-{os.getpid()}")
     try:
-        with _snapshot(engine) as connection:
+        with archive.snapshot(engine) as connection:
             schema = current_revision(connection)
             if schema is None:
                 raise BackupError(f"{path}: the database is not set up: run `csbm db upgrade` first")
@@ -126,9 +88,9 @@ def backup(engine: Engine, path: Path, *, at: dt.datetime) -> BackupSummary:
                 "dialect": connection.dialect.name,
                 "tables": {},
             }
-            with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
-                for table in tables():
-                    count, digest = _write_table(connection, archive, table)
+            with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zipped:
+                for table in archive.tables():
+                    count, digest = _write_table(connection, zipped, table)
                     manifest["tables"][table.name] = {
                         "columns": [c.name for c in table.columns],
                         "rows": count,
@@ -138,7 +100,7 @@ def backup(engine: Engine, path: Path, *, at: dt.datetime) -> BackupSummary:
                 with Session(bind=connection) as session:
                     summary.heads = {n: h.as_json() for n, h in chain_heads(session).items()}
                 manifest["chain_heads"] = summary.heads
-                archive.writestr(MANIFEST, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+                zipped.writestr(MANIFEST, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
         with partial.open("rb") as stream:
             summary.sha256 = hashlib.file_digest(stream, "sha256").hexdigest()
         with partial.open("rb") as stream:
@@ -150,39 +112,11 @@ def backup(engine: Engine, path: Path, *, at: dt.datetime) -> BackupSummary:
     return summary
 
 
-class _snapshot:
-    """A read-only connection that sees one moment of the database throughout."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-
-    def __enter__(self) -> Connection:
-        if self.engine.dialect.name == "postgresql":
-            self.connection = self.engine.connect().execution_options(isolation_level="REPEATABLE READ")
-            self.transaction = self.connection.begin()
-            self.connection.execute(text("SET TRANSACTION READ ONLY"))
-        else:
-            # SQLite in WAL mode: a read transaction keeps the snapshot of its first read.
-            self.connection = self.engine.connect()
-            self.transaction = self.connection.begin()
-        return self.connection
-
-    def __exit__(self, *_: object) -> None:
-        self.transaction.rollback()
-        self.connection.close()
-
-
-def _write_table(connection: Connection, archive: zipfile.ZipFile, table: Table) -> tuple[int, str]:
+def _write_table(connection: Connection, zipped: zipfile.ZipFile, table: Table) -> tuple[int, str]:
     digest = hashlib.sha256()
-    types = [c.type for c in table.columns]
-    order = [c for c in table.primary_key.columns] or list(table.columns)
     count = 0
-    with archive.open(f"tables/{table.name}.jsonl", "w", force_zip64=True) as member:
-        result = connection.execute(select(table).order_by(*order).execution_options(yield_per=_CHUNK))
-        for row in result:
-            line = (
-                json.dumps([_dump(v, t) for v, t in zip(row, types, strict=True)], ensure_ascii=False) + "\n"
-            ).encode("utf-8")
+    with zipped.open(f"tables/{table.name}.jsonl", "w", force_zip64=True) as member:
+        for line in archive.lines(connection, table):
             digest.update(line)
             member.write(line)
             count += 1
@@ -230,20 +164,20 @@ def restore(engine: Engine, path: Path) -> RestoreSummary:
         )
     upgrade(engine)
     summary = RestoreSummary(schema=schema)
-    with zipfile.ZipFile(path) as archive, transaction(engine, write=True) as session:
+    with zipfile.ZipFile(path) as zipped, transaction(engine, write=True) as session:
         connection = session.connection()
-        _require_empty(connection)
-        # Migrations seed a few rows (the ledger state, the quota locks); the archive's
-        # own rows replace them.
-        for table in reversed(tables()):
-            connection.execute(table.delete())
-        for table in tables():
+        in_use = archive.table_in_use(connection)
+        if in_use is not None:
+            raise BackupError(
+                f"the target database is not empty ({in_use} has rows): restore only into a new, empty database"
+            )
+        archive.clear(connection)  # the migrations' seed rows; the archive's own replace them
+        for table in archive.tables():
             described = manifest["tables"].get(table.name)
             if described is None:
                 continue  # a table newer than the archive: left as the migrations made it
-            summary.tables[table.name] = _load_table(connection, archive, table, described, path)
-        if connection.dialect.name == "postgresql":
-            _reset_sequences(connection)
+            summary.tables[table.name] = _load_table(connection, zipped, table, described, path)
+        archive.reset_sequences(connection)
         result = verify(session)
         if not result.ok:
             raise BackupError(
@@ -256,54 +190,28 @@ def restore(engine: Engine, path: Path) -> RestoreSummary:
     return summary
 
 
-def _require_empty(connection: Connection) -> None:
-    for name in ("ledger_entries", "declarations", "agreement_versions", "users", "audit_log"):
-        table = Base.metadata.tables[name]
-        if connection.execute(select(func.count()).select_from(table)).scalar_one():
-            raise BackupError(
-                f"the target database is not empty ({name} has rows): restore only into a new, empty database"
-            )
-
-
 def _load_table(
-    connection: Connection, archive: zipfile.ZipFile, table: Table, described: dict[str, Any], path: Path
+    connection: Connection, zipped: zipfile.ZipFile, table: Table, described: dict[str, Any], path: Path
 ) -> int:
     columns = list(described["columns"])
-    unknown = [c for c in columns if c not in table.columns]
+    unknown = archive.unknown_columns(table, columns)
     if unknown:
         raise BackupError(f"{path}: table {table.name} has columns this schema does not: {', '.join(unknown)}")
-    types = [table.columns[c].type for c in columns]
-    digest = hashlib.sha256()
-    count = 0
-    batch: list[dict[str, Any]] = []
     try:
-        member = archive.open(f"tables/{table.name}.jsonl")
+        member = zipped.open(f"tables/{table.name}.jsonl")
     except KeyError:
         raise BackupError(f"{path}: table {table.name} is listed but missing") from None
-    with member:
-        for line in member:
+    digest, count = hashlib.sha256(), 0
+
+    def counted(lines: Iterable[bytes]) -> Iterator[bytes]:
+        nonlocal count
+        for line in lines:
             digest.update(line)
-            values = json.loads(line)
-            batch.append({c: _load(v, t) for c, v, t in zip(columns, values, types, strict=True)})
             count += 1
-            if len(batch) >= _CHUNK:
-                connection.execute(insert(table), batch)
-                batch = []
-    if batch:
-        connection.execute(insert(table), batch)
+            yield line
+
+    with member:
+        archive.insert_lines(connection, table, columns, counted(member))
     if digest.hexdigest() != described["sha256"] or count != described["rows"]:
         raise BackupError(f"{path}: table {table.name} does not match its checksum; nothing was restored")
     return count
-
-
-def _reset_sequences(connection: Connection) -> None:
-    """Rows came with their ids; PostgreSQL's sequences must continue after them."""
-    for table in tables():
-        if "id" not in table.columns or list(table.primary_key.columns) != [table.columns["id"]]:
-            continue
-        sequence = connection.execute(text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table.name}).scalar()
-        if sequence:
-            connection.execute(
-                text(f"SELECT setval(:s, coalesce((SELECT max(id) FROM {table.name}), 0) + 1, false)"),
-                {"s": sequence},
-            )
