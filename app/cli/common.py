@@ -56,7 +56,7 @@ Command = TypeVar("Command", bound=Callable[..., None])
 
 def entry_options(**defaults: str) -> Callable[[Command], Command]:
     """Give a command one option per column of the ledger CSV (--ref, --agreement, ...,
-    --notes), before its own options; it receives them as ``**fields``. The CSV's columns
+    --notes), before its own options; it receives them as ``**options``. The CSV's columns
     and the options then cannot drift apart, and ``ledger add`` and ``check`` take the same."""
 
     def add(command: Command) -> Command:
