@@ -38,57 +38,82 @@ def page_shows(response: Any, message: str, status: int = 422) -> bool:
     return message in html.unescape(response.text)
 
 
-class TestFindingsRange:
-    @pytest.mark.parametrize(
-        ("date_from", "date_to", "expected"),
-        [
-            ("2025-06-01", "2025-01-01", "the range ends on 2025-01-01, before it starts on 2025-06-01"),
-            ("1950-01-01", "2025-12-31", "the range is longer than 40 years; ask for less at a time"),
-        ],
-    )
-    def test_an_inverted_or_too_long_range_is_an_error_everywhere_never_a_silent_clamp(
-        self, web: Web, date_from: str, date_to: str, expected: str
-    ) -> None:
-        cli = cli_message(web, "findings", "--from", date_from, "--to", date_to, option="--to")
-        api = api_message(
-            web.client.get(f"/api/v1/findings?from={date_from}&to={date_to}", headers=web.as_("viewer")), "to"
-        )
-        web.login("viewer")
-        page = web.client.get(f"/findings?from={date_from}&to={date_to}")
-        assert cli == api == expected
-        assert page_shows(page, expected)
-        assert 'id="qe-to"' in page.text
+RANGE = "from=2025-06-01&to=2025-01-01"
+TOO_LONG = "from=1950-01-01&to=2025-12-31"
+UNKNOWN_STATE = "unknown state 'Belarus' (an ISO 3166-1 alpha-2 code, e.g. BY)"
+UNKNOWN_PARTY = "unknown state or group 'Belarus' (an ISO 3166-1 alpha-2 code such as BY, or codes joined by +)"
+# (the CLI's arguments, the option it names, the API's path, the page's path, the field, the message)
+QUESTIONS = [
+    (
+        ["findings", "--from", "2025-06-01", "--to", "2025-01-01"],
+        "--to",
+        f"/api/v1/findings?{RANGE}",
+        f"/findings?{RANGE}",
+        "to",
+        "the range ends on 2025-01-01, before it starts on 2025-06-01",
+    ),
+    (
+        ["findings", "--from", "1950-01-01", "--to", "2025-12-31"],
+        "--to",
+        f"/api/v1/findings?{TOO_LONG}",
+        f"/findings?{TOO_LONG}",
+        "to",
+        "the range is longer than 40 years; ask for less at a time",
+    ),
+    (
+        ["findings", "--from", "2025-02-30"],
+        "--from",
+        "/api/v1/findings?from=2025-02-30",
+        "/findings?from=2025-02-30",
+        "from",
+        "'2025-02-30' is not an ISO date (YYYY-MM-DD)",
+    ),
+    (
+        ["quota", "--year", "1850"],
+        "--year",
+        "/api/v1/quota?year=1850",
+        "/?year=1850",
+        "year",
+        "1850 is not a year from 1990 to 2100",
+    ),
+    (
+        ["quota", "--state", "Belarus"],
+        "--state",
+        "/api/v1/quota?state=Belarus",
+        "/?state=Belarus",
+        "state",
+        UNKNOWN_STATE,
+    ),
+    (
+        ["declarations", "--state", "Belarus"],
+        "--state",
+        "/api/v1/declarations?state=Belarus",
+        "/declarations?state=Belarus",
+        "state",
+        UNKNOWN_PARTY,
+    ),
+]
 
-    def test_a_bad_date_is_named_the_same_way(self, web: Web) -> None:
-        expected = "'2025-02-30' is not an ISO date (YYYY-MM-DD)"
-        assert cli_message(web, "findings", "--from", "2025-02-30", option="--from") == expected
-        response = web.client.get("/api/v1/findings?from=2025-02-30", headers=web.as_("viewer"))
-        assert api_message(response, "from") == expected
-        web.login("viewer")
-        assert page_shows(web.client.get("/findings?from=2025-02-30"), expected)
 
-    def test_the_default_range_is_the_same_year_everywhere(self, web: Web) -> None:
+@pytest.mark.parametrize(("args", "option", "api", "page", "field", "expected"), QUESTIONS)
+def test_the_same_bad_question_gets_the_same_message_everywhere_and_never_a_silent_clamp(
+    web: Web, args: list[str], option: str, api: str, page: str, field: str, expected: str
+) -> None:
+    """Findings ranges (inverted, too long, a bad date), quota years and states, declaration filters."""
+    assert cli_message(web, *args, option=option) == expected
+    assert api_message(web.client.get(api, headers=web.as_("viewer")), field) == expected
+    web.login("viewer")
+    shown = web.client.get(page)
+    assert page_shows(shown, expected)
+    assert f'id="qe-{field}"' in shown.text  # beside its field
+
+
+class TestTheDefaults:
+    def test_the_default_findings_range_is_the_same_year_everywhere(self, web: Web) -> None:
         api = web.client.get("/api/v1/findings", headers=web.as_("viewer")).json()
         assert api == csbm(web.url, "findings", "--json")
 
-
-class TestQuotaStatus:
-    def test_a_year_out_of_range_is_refused_everywhere(self, web: Web) -> None:
-        expected = "1850 is not a year from 1990 to 2100"
-        assert cli_message(web, "quota", "--year", "1850", option="--year") == expected
-        assert api_message(web.client.get("/api/v1/quota?year=1850", headers=web.as_("viewer")), "year") == expected
-        web.login("viewer")
-        assert page_shows(web.client.get("/?state=BY&year=1850"), expected)
-
-    def test_an_unknown_state_is_refused_everywhere(self, web: Web) -> None:
-        expected = "unknown state 'Belarus' (an ISO 3166-1 alpha-2 code, e.g. BY)"
-        assert cli_message(web, "quota", "--state", "Belarus", option="--state") == expected
-        response = web.client.get("/api/v1/quota?state=Belarus", headers=web.as_("viewer"))
-        assert api_message(response, "state") == expected
-        web.login("viewer")
-        assert page_shows(web.client.get("/?state=Belarus"), expected)
-
-    def test_the_default_year_and_the_rows_are_the_same_everywhere(self, web: Web) -> None:
+    def test_the_default_year_and_the_quota_rows_are_the_same_everywhere(self, web: Web) -> None:
         api = web.client.get("/api/v1/quota?state=BY", headers=web.as_("viewer")).json()
         assert api == csbm(web.url, "quota", "--state", "BY", "--json")
 
@@ -114,14 +139,6 @@ class TestRevisionHistory:
 
 
 class TestDeclarations:
-    def test_an_unknown_state_filter_is_refused_everywhere(self, web: Web) -> None:
-        expected = "unknown state or group 'Belarus' (an ISO 3166-1 alpha-2 code such as BY, or codes joined by +)"
-        assert cli_message(web, "declarations", "--state", "Belarus", option="--state") == expected
-        response = web.client.get("/api/v1/declarations?state=Belarus", headers=web.as_("viewer"))
-        assert api_message(response, "state") == expected
-        web.login("viewer")
-        assert page_shows(web.client.get("/declarations?state=Belarus"), expected)
-
     def test_the_filters_give_the_same_declarations_everywhere(self, web: Web) -> None:
         api = web.client.get("/api/v1/declarations?state=BY&year=2026", headers=web.as_("viewer")).json()
         assert api == csbm(web.url, "declarations", "--state", "BY", "--year", "2026", "--json")
@@ -142,18 +159,8 @@ class TestDeclarations:
         assert page_shows(page, expected)
 
 
-ENTRY_OPTIONS = [
-    "--agreement",
-    "vd2011",
-    "--activity",
-    "inspection",
-    "--receiving-state",
-    "BY",
-    "--requested-at",
-    "2026-10-01",
-    "--status",
-    "accepted",
-]
+ENTRY = {"agreement": "vd2011", "activity": "inspection", "receiving-state": "BY", "requested-at": "2026-10-01"}
+ENTRY_OPTIONS = [text for option, value in {**ENTRY, "status": "accepted"}.items() for text in (f"--{option}", value)]
 
 
 class TestEntries:
