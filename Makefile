@@ -53,11 +53,13 @@ demo: $(STAMP) sysdeps
 test: $(STAMP) sysdeps
 	$(BIN)/python -m pytest -n 2 -q
 
+## check: lint, format, types (app, tests, bench), the import contracts, and `alembic check` on both databases
 check: $(STAMP) audit-deps
-	$(BIN)/ruff check app tests bench migrations deploy
-	$(BIN)/ruff format --check app tests bench deploy
+	$(BIN)/ruff check app tests bench migrations deploy .ci
+	$(BIN)/ruff format --check app tests bench deploy .ci
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/python .ci/alembic_check.py
 
 ## lock: re-pin every dependency (with hashes) after changing pyproject.toml
 lock: $(STAMP)
@@ -76,8 +78,8 @@ audit-deps: $(STAMP)
 	else cat .pip-audit.log; exit $$status; fi
 
 format: $(STAMP)
-	$(BIN)/ruff format app tests bench deploy
-	$(BIN)/ruff check --fix app tests bench deploy
+	$(BIN)/ruff format app tests bench deploy .ci
+	$(BIN)/ruff check --fix app tests bench deploy .ci
 
 ## bench: every benchmark at full size on SQLite and PostgreSQL (long); bench-quick: a tenth
 bench: $(STAMP) sysdeps

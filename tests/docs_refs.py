@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from typer import _click as click
 from starlette.routing import Match
 
 from app.cli import app as cli_app
@@ -109,14 +110,18 @@ def _cli() -> Any:
 
 
 def command_problem(args: list[str]) -> str | None:
-    """Why ``csbm ARGS`` names no real command or option; None when it does."""
+    """Why ``csbm ARGS`` names no real command or option; None when it does.
+
+    Groups are asked through click's own interface: the top level loads its commands lazily."""
     command, path = _cli(), ["csbm"]
     for position, word in enumerate(args):
-        if hasattr(command, "commands") and not word.startswith("-"):
-            if word not in command.commands:
-                known = ", ".join(sorted(command.commands))
+        if hasattr(command, "get_command") and not word.startswith("-"):
+            context = click.Context(command, info_name=path[-1])
+            found = command.get_command(context, word)
+            if found is None:
+                known = ", ".join(sorted(command.list_commands(context)))
                 return f"{' '.join(path)} {word}: no such command (known: {known})"
-            command, path = command.commands[word], [*path, word]
+            command, path = found, [*path, word]
             continue
         return _option_problem(command, path, args[position:])
     return None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -36,16 +36,23 @@ class Titles(Strict):
     ru: str = Field(min_length=1)
 
 
+def _ends_after(start: str, end: str) -> Any:
+    """A model validator: the optional date ``end`` must come after the date ``start``."""
+
+    def check(model: BaseModel) -> BaseModel:
+        last = getattr(model, end)
+        if last is not None and last <= getattr(model, start):
+            raise ValueError(f"{end} must be after {start}")
+        return model
+
+    return model_validator(mode="after")(check)
+
+
 class StatusModel(Strict):
     in_force_from: dt.date
     terminated_on: dt.date | None = None
     source: SourceModel
-
-    @model_validator(mode="after")
-    def _ordered(self) -> StatusModel:
-        if self.terminated_on and self.terminated_on <= self.in_force_from:
-            raise ValueError("terminated_on must be after in_force_from")
-        return self
+    _ordered = _ends_after("in_force_from", "terminated_on")
 
 
 class SuspensionModel(Strict):
@@ -53,12 +60,7 @@ class SuspensionModel(Strict):
     end: dt.date | None = None
     toward: list[StateCode] | None = None
     source: SourceModel
-
-    @model_validator(mode="after")
-    def _ordered(self) -> SuspensionModel:
-        if self.end and self.end <= self.start:
-            raise ValueError("end must be after start")
-        return self
+    _ordered = _ends_after("start", "end")
 
 
 class PartyBlock(Strict):

@@ -11,6 +11,54 @@ from sqlalchemy.orm import Session
 from app.db.models import ApiToken, AuditRecord, LedgerState, LoginFailure, User, WebSession
 
 
+def add_user(session: Session, *, username: str, password_hash: str, role: str, at: dt.datetime) -> User:
+    user = User(username=username, password_hash=password_hash, role=role, disabled=False, created_at=at)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def add_token(session: Session, *, user_id: int, name: str, token_hash: str, at: dt.datetime, days: int) -> None:
+    session.add(
+        ApiToken(
+            user_id=user_id,
+            name=name,
+            token_hash=token_hash,
+            created_at=at,
+            expires_at=at + dt.timedelta(days=days),
+            revoked_at=None,
+        )
+    )
+
+
+def add_web_session(
+    session: Session, *, id_hash: str, user_id: int, csrf_token: str, at: dt.datetime, lifetime: dt.timedelta
+) -> None:
+    session.add(
+        WebSession(
+            id_hash=id_hash,
+            user_id=user_id,
+            csrf_token=csrf_token,
+            created_at=at,
+            expires_at=at + lifetime,
+            ended_at=None,
+        )
+    )
+
+
+def add_failure(session: Session, *, username: str, client: str, at: dt.datetime, window: dt.timedelta) -> None:
+    """Count a failed attempt, and forget those older than the throttling window: under a
+    password-guessing attack the table then holds one window's worth of rows, not every guess."""
+    forget_failures(session, before=at - window)
+    session.add(LoginFailure(username=username[:80], client=client[:64], at=at))
+
+
+def add_audit(
+    session: Session, *, at: dt.datetime, user: str, action: str, target: str, before: str | None, after: str | None
+) -> None:
+    session.add(AuditRecord(at=at, user=user, action=action, target=target, before=before, after=after))
+
+
 def user_by_name(session: Session, username: str) -> User | None:
     return session.scalars(select(User).where(User.username == username)).first()
 

@@ -31,10 +31,6 @@ class LeaseState:
     ours: bool
 
 
-def _utc(moment: dt.datetime) -> dt.datetime:
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
-
-
 def try_acquire(session: Session, name: str, holder: str, *, now: dt.datetime, ttl: dt.timedelta) -> LeaseState:
     """Take or renew the lease if it is free, expired or ours; say who holds it otherwise."""
     row = session.scalars(select(SchedulerLease).where(SchedulerLease.name == name).with_for_update()).first()
@@ -44,15 +40,15 @@ def try_acquire(session: Session, name: str, holder: str, *, now: dt.datetime, t
                 session.add(SchedulerLease(name=name, holder=holder, acquired_at=now, expires_at=now + ttl))
         except IntegrityError:
             current = session.scalars(select(SchedulerLease).where(SchedulerLease.name == name)).one()
-            return LeaseState(current.holder, _utc(current.acquired_at), _utc(current.expires_at), False)
+            return LeaseState(current.holder, current.acquired_at, current.expires_at, False)
         return LeaseState(holder, now, now + ttl, True)
-    if row.holder != holder and _utc(row.expires_at) > now:
-        return LeaseState(row.holder, _utc(row.acquired_at), _utc(row.expires_at), False)
+    if row.holder != holder and row.expires_at > now:
+        return LeaseState(row.holder, row.acquired_at, row.expires_at, False)
     if row.holder != holder:
         row.acquired_at = now
     row.holder, row.expires_at = holder, now + ttl
     session.flush()
-    return LeaseState(holder, _utc(row.acquired_at), now + ttl, True)
+    return LeaseState(holder, row.acquired_at, now + ttl, True)
 
 
 def release(session: Session, name: str, holder: str) -> None:
@@ -65,4 +61,4 @@ def current(session: Session, name: str) -> LeaseState | None:
     row = session.get(SchedulerLease, name)
     if row is None:
         return None
-    return LeaseState(row.holder, _utc(row.acquired_at), _utc(row.expires_at), False)
+    return LeaseState(row.holder, row.acquired_at, row.expires_at, False)

@@ -27,8 +27,8 @@ def alembic_config(engine: Engine) -> Config:
     # and every CLI command imports this module for shipped_path.
     from alembic.config import Config
 
-    # Alembic's own default is the sys.stdout of the moment it was first imported, which
-    # under a test runner's captured output may be a stream long closed.
+    # The stream now, not Config's default: that is sys.stdout as it was when alembic
+    # was first imported, which may be a stream replaced (and closed) since.
     config = Config(stdout=sys.stdout)
     config.set_main_option("script_location", str(shipped_path("migrations")))
     # configparser treats % as interpolation; URL-encoded options contain it.

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import (
     ARRAY,
@@ -352,18 +352,19 @@ def record_declaration(session: Session, declaration: Declaration, *, at: dt.dat
     return True
 
 
-@dataclass(frozen=True, slots=True)
-class EntryFilter:
-    agreement: str | None = None
-    state: str | None = None  # inspecting or receiving
-    activity: str | None = None
-    status: str | None = None
-    start: dt.date | None = None
-    end: dt.date | None = None
-    text: str | None = None  # in ref, location, object or notes
+class EntryCriteria(Protocol):
+    """What a ledger search filters on (app/services/ledger_query.py builds it)."""
+
+    agreement: str | None
+    state: str | None  # inspecting or receiving
+    activity: str | None
+    status: str | None
+    start: dt.date | None
+    end: dt.date | None
+    text: str | None  # in ref, location, object or notes
 
 
-def _filtered(query: Any, f: EntryFilter) -> Any:
+def _filtered(query: Any, f: EntryCriteria) -> Any:
     if f.agreement:
         query = query.where(EntryRevision.agreement == f.agreement)
     if f.state:
@@ -389,15 +390,10 @@ def _filtered(query: Any, f: EntryFilter) -> Any:
 
 
 def search_entries(
-    session: Session, f: EntryFilter, *, limit: int, offset: int, as_of: dt.datetime | None = None
+    session: Session, f: EntryCriteria, *, limit: int, offset: int, as_of: dt.datetime | None = None
 ) -> tuple[list[LedgerEntry], int]:
     """Current entries (as of a time) matching the filter, newest first, with the total."""
     base = _filtered(_visible(_with_ref(), as_of), f)
     total = int(session.scalar(select(func.count()).select_from(base.subquery())) or 0)
     query = base.order_by(EntryRevision.start_on.desc(), LedgerEntryRow.ref).limit(limit).offset(offset)
     return [to_entry(row) for row in session.execute(query)], total
-
-
-def latest_revision(session: Session, ref: str) -> StoredRevision | None:
-    found = history(session, ref)
-    return found[-1] if found else None

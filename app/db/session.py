@@ -54,10 +54,6 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def is_sqlite(engine: Engine) -> bool:
-    return engine.dialect.name == "sqlite"
-
-
 class CommitThenFail(Exception):
     """Raised through a transaction that must still commit what it recorded
     (a failed authentication is counted, although the request fails)."""

@@ -97,10 +97,6 @@ class Source:
     confidence: Confidence
     note: str | None = None
 
-    def cite(self) -> str:
-        where = f"{self.document} {self.paragraph}" if self.paragraph else self.document
-        return f"{where} (confidence: {self.confidence})"
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LimitRef:
@@ -148,10 +144,6 @@ class QuotaRule:
             RuleKind.ACTIVE,
             RuleKind.PER_OBJECT_PER_INSPECTING_STATE,
         )
-
-    @property
-    def scopes_receiving(self) -> bool:
-        return self.kind is not RuleKind.ACTIVE
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

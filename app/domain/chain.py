@@ -5,18 +5,19 @@ before it, so an UPDATE, a DELETE or a reordering made behind csbm's back
 shows up as the first revision whose recomputed hash differs from the one
 stored (or whose predecessor is missing).
 
-The canonical form is versioned by ``CHAIN_FORMAT`` and must never change for
-existing data: every backup, every filed report and every database carries
-hashes computed with it. It is the fields as text, joined by U+001E, preceded
-by their lengths so no field's content can shift a boundary; an absent value
-is U+0000, which no stored text can contain.
+The canonical form is versioned by ``CHAIN_FORMAT``, which every backup's and
+every filed report's manifest records, and must never change for existing
+data: every backup, every filed report and every database carries hashes
+computed with it. It is the fields as text, joined by U+001E, preceded by
+their lengths so no field's content can shift a boundary; an absent value is
+U+0000, which no stored text can contain.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 
 from app.domain.ledger import LedgerEntry, format_guests
@@ -141,6 +142,7 @@ def link(previous: str, texts: Sequence[str]) -> str:
 
 
 def link_values(previous: str, values: Sequence[object]) -> str:
+    """link() for values not yet canonical texts (migration 0005 chains existing rows with it)."""
     return link(previous, [canonical_text(v) for v in values])
 
 
@@ -155,9 +157,6 @@ class ChainHead:
         return {"seq": self.seq, "hash": self.hash}
 
 
-EMPTY_HEAD = ChainHead(0, GENESIS)
-
-
 @dataclass(frozen=True, slots=True)
 class Break:
     """The first place a chain no longer holds, in words an auditor can act on."""
@@ -169,13 +168,7 @@ class Break:
     detail: str
 
     def as_json(self) -> dict[str, object]:
-        return {
-            "chain": self.chain,
-            "seq": self.seq,
-            "identity": self.identity,
-            "kind": self.kind,
-            "detail": self.detail,
-        }
+        return asdict(self)
 
 
 def diff_fields(names: Sequence[str], before: Sequence[str], after: Sequence[str]) -> list[str]:

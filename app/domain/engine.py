@@ -16,9 +16,9 @@ from app.domain.agreement import Activity, Agreement, QuotaRule, RuleKind
 from app.domain.counting import Tally, tally, units
 from app.domain.findings import Code, Finding
 from app.domain.force import obligation_changed, obligation_standing, party_during
-from app.domain.groups import CountedGroup, MissingDeclarations, group_keys, make_finding, missing_label
+from app.domain.groups import CountedGroup, MissingDeclarations, group_keys, make_finding
 from app.domain.ledger import LedgerEntry
-from app.domain.limits import DeclarationKey, LimitResolver, ResolvedLimit
+from app.domain.limits import DeclarationKey, LimitResolver
 from app.domain.moments import end_instant, start_instant
 from app.domain.periods import Period
 from app.domain.quota import QuotaRow, RowKey
@@ -134,7 +134,8 @@ def evaluate_addition(
     start: date,
     end: date,
 ) -> Addition:
-    """``evaluate`` over [start, end] with and without ``entry``, compared; only what differs.
+    """``evaluate`` over [start, end] with and without ``entry``, compared; only what differs,
+    and the declarations the entry's own limits lack (as ``evaluate`` of the entry alone says).
 
     Only the groups the entry joins are counted, and only the findings that differ
     are built: an entry can change nothing else. Its own timing and force findings
@@ -194,54 +195,14 @@ def evaluate_addition(
     findings += [f for f in refusal_findings(agreement, near_after, groups, resolver) if f.entry_ref == entry.ref]
     starts = {e.ref: e.start_day for e in after}
     in_window = [f for f in findings if f.entry_ref is None or start <= starts[f.entry_ref] <= end]
-    in_window += _new_missing(agreement, missing, before, resolver, entry, unbound, (start, end))
+    # Whatever the rest of the ledger holds, the check says which declarations the entry's limits lack.
+    in_window += missing.findings(agreement, lambda ref: ref == entry.ref and ref not in unbound)
     return Addition(sorted(rows, key=lambda pair: pair[1].sort_key()), _unique(in_window))
-
-
-def _new_missing(
-    agreement: Agreement,
-    missing: MissingDeclarations,
-    before: list[LedgerEntry],
-    resolver: LimitResolver,
-    entry: LedgerEntry,
-    unbound: set[str | None],
-    window: tuple[date, date],
-) -> list[Finding]:
-    """The missing-declaration warnings the entry would be the first to raise in the window."""
-    found = missing.findings(agreement, lambda ref: ref == entry.ref and ref not in unbound)
-    if not found:
-        return []
-    known = _missing_keys(agreement, before, resolver, window)
-    return [f for f in found if f.subject not in known]
-
-
-def _missing_keys(
-    agreement: Agreement, pool: list[LedgerEntry], resolver: LimitResolver, window: tuple[date, date]
-) -> set[str]:
-    """The labels of the declarations missing for some bound entry of the pool in the window."""
-    labels: set[str] = set()
-    for entry in pool:
-        if not window[0] <= entry.start_day <= window[1] or tally(agreement, entry) is Tally.NONE:
-            continue
-        if _unbound(agreement, entry):
-            continue
-        for rule in agreement.quota_rules:
-            if entry.activity in rule.counts:
-                labels |= {missing_label(k) for k in _limit_of(agreement, rule, entry, resolver).missing}
-    return labels
 
 
 def _unbound(agreement: Agreement, entry: LedgerEntry) -> bool:
     """A counted activity on a day the agreement did not bind its two states (not_in_force)."""
     return bool(force_findings(agreement, entry))
-
-
-def _limit_of(agreement: Agreement, rule: QuotaRule, entry: LedgerEntry, resolver: LimitResolver) -> ResolvedLimit:
-    year = rule.period.containing(entry.start_day).start.year
-    if rule.kind is RuleKind.CONCURRENCY:
-        return resolver.resolve(rule, agreement.quota_party(entry.receiving_state, entry.start_day), None, year)
-    keys = group_keys(agreement, rule, entry)
-    return resolver.resolve(rule, keys[0][0], keys[0][1], year) if keys else ResolvedLimit(1)
 
 
 @dataclass(frozen=True, slots=True)

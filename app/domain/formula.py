@@ -166,17 +166,17 @@ class _Parser:
         return left
 
     def sum(self, depth: int) -> Node:
-        node = self.product(depth)
-        while self.peek() in ("+", "-"):
-            op = self.take()
-            node = Binary(op, node, self.product(depth))
-        return node
+        return self.left_to_right(depth, ("+", "-"), self.product)
 
     def product(self, depth: int) -> Node:
-        node = self.unary(depth)
-        while self.peek() in ("*", "/"):
+        return self.left_to_right(depth, ("*", "/"), self.unary)
+
+    def left_to_right(self, depth: int, operators: tuple[str, str], operand: Callable[[int], Node]) -> Node:
+        """Operands joined by operators of one precedence, left-associative: a - b - c is (a - b) - c."""
+        node = operand(depth)
+        while self.peek() in operators:
             op = self.take()
-            node = Binary(op, node, self.unary(depth))
+            node = Binary(op, node, operand(depth))
         return node
 
     def unary(self, depth: int) -> Node:

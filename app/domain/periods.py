@@ -34,9 +34,6 @@ class Period:
     def contains(self, day: date) -> bool:
         return self.start <= day <= self.end
 
-    def overlaps(self, start: date, end: date) -> bool:
-        return self.start <= end and start <= self.end
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PeriodSpec:

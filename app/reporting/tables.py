@@ -14,7 +14,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from app.domain.ledger import LedgerEntry, format_guests
+from app.domain.ledger import LEDGER_COLUMNS, LedgerEntry
 from app.domain.moments import Moment, start_instant
 from app.domain.report import Report
 from app.reporting.view import ReportView
@@ -36,24 +36,7 @@ QUOTA_COLUMNS = (
     "force",
     "force_since",
 )
-ENTRY_COLUMNS = (
-    "ref",
-    "agreement",
-    "activity",
-    "inspecting_state",
-    "receiving_state",
-    "requested_at",
-    "replied_at",
-    "start",
-    "end",
-    "status",
-    "team_size",
-    "location",
-    "object",
-    "notes",
-    "guests",
-    "cause",
-)
+ENTRY_COLUMNS = LEDGER_COLUMNS  # entries.csv and the XLSX sheet: the ledger CSV's columns
 FINDING_COLUMNS = ("severity", "code", "entry_ref", "agreement", "rule", "responsible_state", "message")
 
 
@@ -74,26 +57,20 @@ def _cell_moment(moment: Moment | None) -> datetime | date | None:
     return moment
 
 
+_MOMENT_COLUMNS = frozenset({"requested_at", "replied_at", "start", "end"})
+
+
+def _entry_cell(entry: LedgerEntry, column: str, text: str) -> Any:
+    """A moment as Excel's date or datetime, the team size as a number, the rest as the CSV's text."""
+    if column in _MOMENT_COLUMNS:
+        return _cell_moment(getattr(entry, column))
+    return entry.team_size if column == "team_size" else text
+
+
 def entry_records(report: Report, entries: list[LedgerEntry] | None = None) -> Iterator[tuple[Any, ...]]:
     for e in report.entries if entries is None else entries:
-        yield (
-            e.ref,
-            e.agreement,
-            str(e.activity),
-            e.inspecting_state,
-            e.receiving_state,
-            _cell_moment(e.requested_at),
-            _cell_moment(e.replied_at),
-            _cell_moment(e.start),
-            _cell_moment(e.end),
-            str(e.status),
-            e.team_size,
-            e.location,
-            e.object,
-            e.notes,
-            format_guests(e.guests),
-            "" if e.cause is None else str(e.cause),
-        )
+        record = e.as_record()
+        yield tuple(_entry_cell(e, column, record[column]) for column in ENTRY_COLUMNS)
 
 
 def finding_records(view: ReportView) -> Iterator[tuple[Any, ...]]:

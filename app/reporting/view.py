@@ -11,6 +11,7 @@ from app.domain.messages import N_, render_message, standing_words
 from app.domain.moments import Moment
 from app.domain.quota import QuotaRow
 from app.domain.report import Report
+from app.domain.summary import shown_rows
 from app.reporting.i18n import Localizer
 
 ACTIVITY_LABELS = {
@@ -28,7 +29,7 @@ KIND_LABELS = {
     "per_object": N_("per unit"),
     "per_object_per_inspecting_state": N_("per unit and inspecting state"),
 }
-# Severity names as shown in tables (the code values themselves).
+# Severity names as shown in tables, translated.
 SEVERITY_WORDS = {"violation": N_("violation"), "warning": N_("warning"), "info": N_("info")}
 SEVERITY_LABELS = {"violation": N_("Violations"), "warning": N_("Warnings"), "info": N_("Information")}
 STATUS_LABELS = {
@@ -118,7 +119,6 @@ LABELS = {
     "force": N_("Force"),
     "force_since": N_("Force since"),
 }
-PAIRWISE = {"per_inspecting_state", "pair", "per_object", "per_object_per_inspecting_state"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +149,7 @@ class SummarySection:
 @dataclass(frozen=True, slots=True)
 class FindingView:
     severity: str
+    severity_label: str
     code: str
     entry_ref: str
     agreement: str
@@ -257,13 +258,8 @@ def summary_row(row: QuotaRow, counterpart: str | None, loc: Localizer) -> Summa
     )
 
 
-def _shown(row: QuotaRow) -> bool:
-    """Summaries leave out untouched pairwise rows; the XLSX and CSV keep every row."""
-    return row.kind not in PAIRWISE or row.used + row.pending > 0 or row.kind == "pair"
-
-
 def summary_sections(report: Report, loc: Localizer) -> list[SummarySection]:
-    rows = [r for r in report.quotas if _shown(r)]
+    rows = shown_rows(report.quotas)
     home = report.home_state
     if home is None:
         return [
@@ -299,6 +295,7 @@ def finding_view(finding: Finding, loc: Localizer) -> FindingView:
     message = render_message(finding.code, finding.params, loc._, lambda iso: loc.date(dt.date.fromisoformat(iso)))
     return FindingView(
         severity=str(finding.severity),
+        severity_label=loc._(SEVERITY_WORDS[finding.severity]),
         code=str(finding.code),
         entry_ref=finding.entry_ref or "",
         agreement=finding.agreement,

@@ -43,36 +43,27 @@ def _due_years(today: dt.date, quarters: int) -> list[ReportPeriod]:
     return [parse_period(str(today.year - n)) for n in range(1, max(1, (quarters + 3) // 4) + 1)]
 
 
+def _job(
+    job_id: str,
+    cron: str,
+    description: str,
+    period_for: Callable[[dt.date], ReportPeriod] | None = None,
+    due_periods: Callable[[dt.date, int], list[ReportPeriod]] | None = None,
+) -> JobSpec:
+    """A job run by app/scheduler/jobs.py's function of the same name (``daily-audit``: ``daily_audit``)."""
+    func = f"app.scheduler.jobs:{job_id.replace('-', '_')}"
+    return JobSpec(job_id, func, cron, description, period_for, due_periods)
+
+
 def job_specs(settings: Settings) -> list[JobSpec]:
+    quarterly, annual = (f"the last {what}'s report, every format, English and Russian" for what in ("quarter", "year"))
+    backup = f"a backup archive in {settings.backup_dir}/, keeping the newest {settings.backup_keep}"
+    audit = "verify the hash chains and filed reports; a break raises a dashboard alert"
     return [
-        JobSpec(
-            id="quarterly-report",
-            func="app.scheduler.jobs:quarterly_report",
-            cron=settings.schedule_quarterly,
-            description="the last quarter's report, every format, English and Russian",
-            period_for=last_completed_quarter,
-            due_periods=_due_quarters,
-        ),
-        JobSpec(
-            id="annual-report",
-            func="app.scheduler.jobs:annual_report",
-            cron=settings.schedule_annual,
-            description="the last year's report, every format, English and Russian",
-            period_for=_previous_year,
-            due_periods=_due_years,
-        ),
-        JobSpec(
-            id="nightly-backup",
-            func="app.scheduler.jobs:nightly_backup",
-            cron=settings.schedule_backup,
-            description=f"a backup archive in {settings.backup_dir}/, keeping the newest {settings.backup_keep}",
-        ),
-        JobSpec(
-            id="daily-audit",
-            func="app.scheduler.jobs:daily_audit",
-            cron=settings.schedule_audit,
-            description="verify the hash chains and filed reports; a break raises a dashboard alert",
-        ),
+        _job("quarterly-report", settings.schedule_quarterly, quarterly, last_completed_quarter, _due_quarters),
+        _job("annual-report", settings.schedule_annual, annual, _previous_year, _due_years),
+        _job("nightly-backup", settings.schedule_backup, backup),
+        _job("daily-audit", settings.schedule_audit, audit),
     ]
 
 

@@ -23,7 +23,7 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from app.db import accounts as repo
-from app.db.models import ApiToken, AuditRecord, LoginFailure, User, WebSession
+from app.db.models import User
 from app.domain.errors import DomainError
 
 _hasher = PasswordHasher()
@@ -76,7 +76,7 @@ def audit(
     def text(value: Any) -> str | None:
         return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
-    session.add(AuditRecord(at=at, user=by, action=action, target=target, before=text(before), after=text(after)))
+    repo.add_audit(session, at=at, user=by, action=action, target=target, before=text(before), after=text(after))
 
 
 def add_user(session: Session, *, username: str, password: str, role: Role, at: dt.datetime, by: str) -> User:
@@ -85,9 +85,7 @@ def add_user(session: Session, *, username: str, password: str, role: Role, at: 
     if repo.user_by_name(session, username) is not None:
         raise DomainError(f"user {username!r} exists", field="username")
     _check_password(password)
-    user = User(username=username, password_hash=_hasher.hash(password), role=str(role), disabled=False, created_at=at)
-    session.add(user)
-    session.flush()
+    user = repo.add_user(session, username=username, password_hash=_hasher.hash(password), role=str(role), at=at)
     audit(session, by=by, at=at, action="user.add", target=username, after={"role": str(role)})
     return user
 
@@ -137,7 +135,7 @@ def token_throttled(session: Session, *, client: str, now: dt.datetime) -> bool:
 
 
 def record_token_failure(session: Session, *, client: str, now: dt.datetime) -> None:
-    session.add(LoginFailure(username=TOKEN_FAILURE_NAME, client=client[:64], at=now))
+    repo.add_failure(session, username=TOKEN_FAILURE_NAME, client=client, at=now, window=FAILURE_WINDOW)
 
 
 def authenticate(session: Session, *, username: str, password: str, client: str, now: dt.datetime) -> User | None:
@@ -155,7 +153,7 @@ def authenticate(session: Session, *, username: str, password: str, client: str,
         # Spend the same time on unknown users, so timing does not reveal names.
         _hasher.hash(password)
     if not valid or user is None:
-        session.add(LoginFailure(username=username[:80], client=client[:64], at=now))
+        repo.add_failure(session, username=username, client=client, at=now, window=FAILURE_WINDOW)
         return None
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
@@ -165,26 +163,15 @@ def authenticate(session: Session, *, username: str, password: str, client: str,
 def start_session(session: Session, user: User, *, now: dt.datetime) -> tuple[str, str]:
     """A new session id (for the cookie) and its CSRF token. A new id at every login."""
     session_id, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-    session.add(
-        WebSession(
-            id_hash=digest(session_id),
-            user_id=user.id,
-            csrf_token=csrf,
-            created_at=now,
-            expires_at=now + SESSION_LIFETIME,
-            ended_at=None,
-        )
+    repo.add_web_session(
+        session, id_hash=digest(session_id), user_id=user.id, csrf_token=csrf, at=now, lifetime=SESSION_LIFETIME
     )
     return session_id, csrf
 
 
-def _utc(moment: dt.datetime) -> dt.datetime:
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
-
-
 def session_principal(session: Session, session_id: str, *, now: dt.datetime) -> Principal | None:
     record = repo.session_by_hash(session, digest(session_id))
-    if record is None or record.ended_at is not None or _utc(record.expires_at) <= now:
+    if record is None or record.ended_at is not None or record.expires_at <= now:
         return None
     user = repo.user_by_id(session, record.user_id)
     if user is None or user.disabled:
@@ -203,16 +190,7 @@ def create_token(session: Session, *, username: str, name: str, days: int, at: d
     if not 1 <= days <= 3650:
         raise DomainError("a token lasts 1 to 3650 days", field="days")
     token = "csbm_" + secrets.token_urlsafe(32)
-    session.add(
-        ApiToken(
-            user_id=user.id,
-            name=name,
-            token_hash=digest(token),
-            created_at=at,
-            expires_at=at + dt.timedelta(days=days),
-            revoked_at=None,
-        )
-    )
+    repo.add_token(session, user_id=user.id, name=name, token_hash=digest(token), at=at, days=days)
     audit(session, by=by, at=at, action="token.create", target=f"{username}/{name}", after={"days": days})
     return token
 
@@ -228,7 +206,7 @@ def revoke_token(session: Session, *, token: str, at: dt.datetime, by: str) -> b
 
 def token_principal(session: Session, token: str, *, now: dt.datetime) -> Principal | None:
     found = repo.token_holder(session, digest(token))
-    if found is None or found.revoked_at is not None or _utc(found.expires_at) <= now or found.disabled:
+    if found is None or found.revoked_at is not None or found.expires_at <= now or found.disabled:
         return None
     return Principal(found.id, found.username, Role(found.role))
 
@@ -239,13 +217,34 @@ def token_principal_with_version(
     """A valid token's principal and the ledger version, in one round trip; None when the
     token does not authenticate (the caller then takes the full path, which counts it)."""
     found = repo.token_holder_with_version(connection, digest(token))
-    if found is None or found.revoked_at is not None or _utc(found.expires_at) <= now or found.disabled:
+    if found is None or found.revoked_at is not None or found.expires_at <= now or found.disabled:
         return None
     return Principal(found.id, found.username, Role(found.role)), int(found.version or 0)
 
 
 def list_users(session: Session) -> list[dict[str, Any]]:
     return [
-        {"username": u.username, "role": u.role, "disabled": u.disabled, "created_at": _utc(u.created_at).isoformat()}
+        {"username": u.username, "role": u.role, "disabled": u.disabled, "created_at": u.created_at.isoformat()}
         for u in repo.all_users(session)
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRow:
+    at: dt.datetime
+    user: str
+    action: str
+    target: str
+    before: Any
+    after: Any
+
+
+def audit_trail(session: Session, *, page: int, size: int = 100) -> tuple[list[AuditRow], int]:
+    """One page of the audit log, newest first, with the number of pages."""
+    records, total = repo.audit_records(session, limit=size, offset=(page - 1) * size)
+
+    def value(text: str | None) -> Any:
+        return None if text is None else json.loads(text)
+
+    rows = [AuditRow(r.at, r.user, r.action, r.target, value(r.before), value(r.after)) for r in records]
+    return rows, max(1, -(-total // size))

@@ -1,8 +1,8 @@
-"""``csbm backup``: one portable archive, either database (restore.py loads it back).
+"""``csbm backup`` / ``csbm restore``: one portable archive, either database.
 
 The archive is a ZIP file (deflate) holding ``tables/<table>.jsonl`` (one JSON
 array per row, columns as listed in the manifest) and ``manifest.json``,
-written last: the format, the schema version, the chain heads, and each
+written last: the format, the chain format, the schema version, the chain heads, and each
 table's row count and sha256. Values are stored by column type (datetimes in
 ISO 8601 with their zone, dates as ISO dates, binary as base64), so a backup
 of SQLite restores into PostgreSQL and back without loss, and the hash
@@ -12,13 +12,14 @@ A backup reads inside one transaction: PostgreSQL's REPEATABLE READ (read
 only) or SQLite's WAL read snapshot, so it is consistent while the app is in
 use. It is written under a temporary name and renamed when complete.
 
-A restore (app/services/restore.py) loads everything in one transaction
-into an empty database and verifies the chains before committing.
+A restore (app/services/restore.py) loads everything in one transaction into
+an empty database, at the archive's schema version first and migrated to the
+newest after, and verifies the chains before committing: a damaged or
+tampered archive loads nothing.
 """
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import hashlib
 import json
@@ -28,23 +29,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, LargeBinary, Table, select, text
+from sqlalchemy import Connection, Engine, Table
 from sqlalchemy.orm import Session
-from sqlalchemy.types import Date, DateTime
 
-from app.db.base import Base
+from app.db import archive
 from app.db.chain_writer import chain_heads
 from app.db.migrate import current_revision
+from app.domain.chain import CHAIN_FORMAT
+from app.services.errors import ServiceError
 
 FORMAT = "csbm-backup-1"
 MANIFEST = "manifest.json"
-_CHUNK = 2_000
-# Row-less bookkeeping that a restore must not carry over: the migration
-# version is recorded in the manifest instead.
-SKIPPED = {"alembic_version"}
 
 
-class BackupError(Exception):
+class BackupError(ServiceError):
     """A backup or restore that could not be done; nothing was written."""
 
 
@@ -66,30 +64,6 @@ class BackupSummary:
         }
 
 
-def tables() -> list[Table]:
-    """Every table csbm owns, parents before children."""
-    return [t for t in Base.metadata.sorted_tables if t.name not in SKIPPED]
-
-
-# ---- values by column type ---------------------------------------------------------
-
-
-def _dump(value: Any, column_type: Any) -> Any:
-    if value is None:
-        return None
-    if isinstance(column_type, DateTime):
-        moment = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
-        if moment.tzinfo is None:
-            # SQLite returns naive datetimes for what csbm stores as UTC.
-            moment = moment.replace(tzinfo=dt.UTC)
-        return moment.isoformat()
-    if isinstance(column_type, Date):
-        return value.isoformat() if isinstance(value, dt.date) else str(value)
-    if isinstance(column_type, LargeBinary):
-        return base64.b64encode(bytes(value)).decode("ascii")
-    return value
-
-
 # ---- backup ----------------------------------------------------------------------
 
 
@@ -98,21 +72,22 @@ def backup(engine: Engine, path: Path, *, at: dt.datetime) -> BackupSummary:
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.partial-{os.getpid()}")
     try:
-        with _snapshot(engine) as connection:
+        with archive.snapshot(engine) as connection:
             schema = current_revision(connection)
             if schema is None:
-                raise BackupError("the database is not set up: run `csbm db upgrade` first")
+                raise BackupError(f"{path}: the database is not set up: run `csbm db upgrade` first")
             summary = BackupSummary(path=path, schema=schema)
             manifest: dict[str, Any] = {
                 "format": FORMAT,
+                "chain_format": CHAIN_FORMAT,
                 "schema": schema,
                 "created_at": at.isoformat(),
                 "dialect": connection.dialect.name,
                 "tables": {},
             }
-            with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
-                for table in tables():
-                    count, digest = _write_table(connection, archive, table)
+            with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zipped:
+                for table in archive.tables():
+                    count, digest = _write_table(connection, zipped, table)
                     manifest["tables"][table.name] = {
                         "columns": [c.name for c in table.columns],
                         "rows": count,
@@ -122,7 +97,7 @@ def backup(engine: Engine, path: Path, *, at: dt.datetime) -> BackupSummary:
                 with Session(bind=connection) as session:
                     summary.heads = {n: h.as_json() for n, h in chain_heads(session).items()}
                 manifest["chain_heads"] = summary.heads
-                archive.writestr(MANIFEST, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+                zipped.writestr(MANIFEST, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
         with partial.open("rb") as stream:
             summary.sha256 = hashlib.file_digest(stream, "sha256").hexdigest()
         with partial.open("rb") as stream:
@@ -134,46 +109,18 @@ def backup(engine: Engine, path: Path, *, at: dt.datetime) -> BackupSummary:
     return summary
 
 
-class _snapshot:
-    """A read-only connection that sees one moment of the database throughout."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-
-    def __enter__(self) -> Connection:
-        if self.engine.dialect.name == "postgresql":
-            self.connection = self.engine.connect().execution_options(isolation_level="REPEATABLE READ")
-            self.transaction = self.connection.begin()
-            self.connection.execute(text("SET TRANSACTION READ ONLY"))
-        else:
-            # SQLite in WAL mode: a read transaction keeps the snapshot of its first read.
-            self.connection = self.engine.connect()
-            self.transaction = self.connection.begin()
-        return self.connection
-
-    def __exit__(self, *_: object) -> None:
-        self.transaction.rollback()
-        self.connection.close()
-
-
-def _write_table(connection: Connection, archive: zipfile.ZipFile, table: Table) -> tuple[int, str]:
+def _write_table(connection: Connection, zipped: zipfile.ZipFile, table: Table) -> tuple[int, str]:
     digest = hashlib.sha256()
-    types = [c.type for c in table.columns]
-    order = [c for c in table.primary_key.columns] or list(table.columns)
     count = 0
-    with archive.open(f"tables/{table.name}.jsonl", "w", force_zip64=True) as member:
-        result = connection.execute(select(table).order_by(*order).execution_options(yield_per=_CHUNK))
-        for row in result:
-            line = (
-                json.dumps([_dump(v, t) for v, t in zip(row, types, strict=True)], ensure_ascii=False) + "\n"
-            ).encode("utf-8")
+    with zipped.open(f"tables/{table.name}.jsonl", "w", force_zip64=True) as member:
+        for line in archive.lines(connection, table):
             digest.update(line)
             member.write(line)
             count += 1
     return count, digest.hexdigest()
 
 
-# ---- restore ---------------------------------------------------------------------
+# ---- reading an archive ----------------------------------------------------------
 
 
 def read_manifest(path: Path) -> dict[str, Any]:

@@ -26,6 +26,9 @@ class LoadResult:
     changed: bool
     sha256: str
 
+    def as_json(self) -> dict[str, object]:
+        return {"agreement": self.agreement_id, "version": self.version, "changed": self.changed, "sha256": self.sha256}
+
 
 def shipped_agreements() -> Path:
     return shipped_path("agreements")
@@ -173,7 +176,6 @@ def list_agreements(session: Session, as_of: dt.datetime | None = None) -> list[
     rows = []
     for v in agreement_versions(session, as_of):
         a = parsed[v.agreement_id]
-        loaded = v.loaded_at if v.loaded_at.tzinfo else v.loaded_at.replace(tzinfo=dt.UTC)
         rows.append(
             {
                 "id": v.agreement_id,
@@ -181,7 +183,7 @@ def list_agreements(session: Session, as_of: dt.datetime | None = None) -> list[
                 "title_ru": a.title_ru,
                 "version": v.version,
                 "sha256": v.sha256,
-                "loaded_at": loaded.isoformat(),
+                "loaded_at": v.loaded_at.isoformat(),
                 "in_force_from": a.in_force_from.isoformat(),
                 "terminated_on": a.terminated_on.isoformat() if a.terminated_on else None,
                 "parties": len(a.parties),

@@ -119,17 +119,6 @@ class QuotaCache:
         self._computing: dict[_Key, threading.Lock] = {}
         self._lock = threading.Lock()
 
-    def rows(
-        self,
-        session: Session,
-        agreements: Mapping[str, Agreement],
-        *,
-        year: int,
-        agreement: str | None,
-        state: str | None,
-    ) -> list[QuotaRow]:
-        return self._rows((repo.data_version(session), year, agreement, state), session, agreements)
-
     def json(
         self,
         session: Session,

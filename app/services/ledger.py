@@ -17,10 +17,11 @@ from app.domain.agreement import Agreement
 from app.domain.chain import entry_texts
 from app.domain.engine import addition_scope, entry_window, evaluate_addition
 from app.domain.findings import Finding
-from app.domain.ledger import Declaration, LedgerEntry
+from app.domain.ledger import LedgerEntry
 from app.domain.quota import QuotaRow
 from app.domain.report import entry_json
 from app.services.accounts import audit
+from app.services.errors import ServiceError
 from app.services.evaluation import declarations_for, evaluate_range, findings_of
 from app.services.ledger_csv import Contents, EntryContext, content_batches, write_ledger
 from app.services.prefetch import fork_available, from_child, read_ahead
@@ -37,6 +38,9 @@ class ImportSummary:
     created: int
     revised: int
     unchanged: int
+
+    def as_json(self) -> dict[str, int]:
+        return {"created": self.created, "revised": self.revised, "unchanged": self.unchanged}
 
     def __add__(self, other: ImportSummary) -> ImportSummary:
         return ImportSummary(
@@ -71,12 +75,12 @@ class CheckResult:
         }
 
 
-class QuotaRefused(Exception):
+class QuotaRefused(ServiceError):
     """``--within-quota``: recording would raise a new over-limit finding."""
 
     def __init__(self, result: CheckResult) -> None:
         self.result = result
-        super().__init__("; ".join(f.message for f in result.over_limit))
+        super().__init__(f"{result.entry.ref}: refused by the quota check; nothing was recorded")
 
 
 BULK_ROWS = 10_000  # an import this large refreshes the planner's statistics
@@ -110,7 +114,7 @@ def import_ledger(
         at=at,
         action="ledger.import",
         target=path.name,
-        after={"created": summary.created, "revised": summary.revised, "unchanged": summary.unchanged},
+        after=summary.as_json(),
     )
     return summary
 
@@ -225,35 +229,6 @@ def entry_history(session: Session, ref: str) -> list[repo.StoredRevision]:
     return repo.history(session, ref)
 
 
-def declare(session: Session, declaration: Declaration, *, at: dt.datetime, by: str) -> bool:
-    """Record a declaration; a changed value is a new revision. False when unchanged."""
-    before = repo.declarations(session, years=[declaration.year]).get(
-        (declaration.state, declaration.year, declaration.name)
-    )
-    changed = repo.record_declaration(session, declaration, at=at, by=by)
-    if changed:
-        audit(
-            session,
-            by=by,
-            at=at,
-            action="declaration.record",
-            target=f"{declaration.state} {declaration.year} {declaration.name}",
-            before=None if before is None else {"value": before},
-            after={"value": declaration.value, "source": declaration.source},
-        )
-    return changed
-
-
-def list_declarations(session: Session, *, as_of: dt.datetime | None = None) -> list[Declaration]:
-    return repo.declaration_list(session, as_of)
-
-
-def search_entries(
-    session: Session, f: repo.EntryFilter, *, limit: int, offset: int, as_of: dt.datetime | None = None
-) -> tuple[list[LedgerEntry], int]:
-    return repo.search_entries(session, f, limit=limit, offset=offset, as_of=as_of)
-
-
 def entry_findings(session: Session, entry: LedgerEntry, agreements: dict[str, Agreement]) -> list[Finding]:
     """The findings about one entry, from an evaluation of the periods it falls in."""
     agreement = agreements.get(entry.agreement)
@@ -264,4 +239,5 @@ def entry_findings(session: Session, entry: LedgerEntry, agreements: dict[str, A
 
 
 def latest_revision(session: Session, ref: str) -> repo.StoredRevision | None:
-    return repo.latest_revision(session, ref)
+    found = repo.history(session, ref)
+    return found[-1] if found else None

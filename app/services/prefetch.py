@@ -17,7 +17,7 @@ import signal
 import sys
 import threading
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from multiprocessing.connection import Connection
 from typing import TypeVar
 
@@ -31,7 +31,7 @@ class _Failed:
         self.error = error
 
 
-def read_ahead(items: Iterator[T], depth: int = 2) -> Iterator[T]:
+def read_ahead(items: Iterator[T], depth: int = 2) -> Generator[T]:
     """``items`` as they are produced by a reader thread, at most ``depth`` ahead.
 
     The reader's exception is raised here, where the item it failed to produce
@@ -79,7 +79,7 @@ def fork_available() -> bool:
     return sys.platform == "linux" and "fork" in multiprocessing.get_all_start_methods()
 
 
-def from_child(produce: Callable[[], Iterator[T]]) -> Iterator[T]:
+def from_child(produce: Callable[[], Iterator[T]]) -> Generator[T]:
     """The items of ``produce()``, computed in a forked child process.
 
     For CPU-bound producers: the child runs on the other core instead of taking

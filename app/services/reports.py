@@ -16,7 +16,7 @@ from app import __version__
 from app.db import repositories as repo
 from app.db.chain_writer import chain_heads
 from app.domain.agreement import Agreement, StatusChange
-from app.domain.chain import hashed
+from app.domain.chain import CHAIN_FORMAT, hashed
 from app.domain.findings import Finding
 from app.domain.force import status_changes
 from app.domain.ledger import LedgerEntry
@@ -212,6 +212,7 @@ def generate_report(
         "generated_at": generated_at.isoformat(),
         "csbm_version": report.version,
         "chain_heads": report.chain,
+        "chain_format": CHAIN_FORMAT,
     }
     written = write_report_files(folder, files, header)
     if written.written:

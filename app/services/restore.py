@@ -21,9 +21,11 @@ from typing import Any
 
 from sqlalchemy import Connection, Date, DateTime, Engine, LargeBinary, MetaData, Table, insert, inspect, text
 
+from app.db.archive import SKIPPED
 from app.db.migrate import current_revision, head_revision, migrate_to, revisions
 from app.db.session import transaction
-from app.services.backup import SKIPPED, BackupError, read_manifest
+from app.domain.chain import CHAIN_FORMAT
+from app.services.backup import BackupError, read_manifest
 from app.services.integrity import describe_breaks, verify
 
 _CHUNK = 2_000
@@ -70,9 +72,19 @@ def restore(engine: Engine, path: Path) -> RestoreSummary:
                 + "\n".join(describe_breaks(result.breaks))
             )
         summary.heads = {n: h.as_json() for n, h in result.heads.items()}
-        if summary.heads != manifest.get("chain_heads"):
+        if not _heads_match(summary.heads, manifest.get("chain_heads")):
             raise BackupError(f"{path}: the chain heads differ from the manifest's; nothing was restored")
     return summary
+
+
+def _heads_match(restored: dict[str, dict[str, object]], recorded: Any) -> bool:
+    """The archive's chains as it recorded them; a chain newer than the archive must be empty."""
+    if not isinstance(recorded, dict):
+        return False
+    newer = {name: head for name, head in restored.items() if name not in recorded}
+    return all(head["seq"] == 0 for head in newer.values()) and all(
+        restored.get(name) == head for name, head in recorded.items()
+    )
 
 
 def load_at_archive_schema(engine: Engine, path: Path) -> dict[str, int]:
@@ -89,6 +101,10 @@ def load_at_archive_schema(engine: Engine, path: Path) -> dict[str, int]:
 
 
 def _known_schema(manifest: dict[str, Any], path: Path) -> str:
+    # Archives written before the manifest named it hold chains of the first (and only) format.
+    chains = manifest.get("chain_format", CHAIN_FORMAT)
+    if chains != CHAIN_FORMAT:
+        raise BackupError(f"{path}: its hash chains are of format {chains}; this csbm computes {CHAIN_FORMAT}")
     schema = str(manifest.get("schema"))
     if schema not in revisions():
         raise BackupError(

@@ -8,14 +8,18 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import anyio.to_thread
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import __version__
 from app.config import Settings
 from app.db.session import make_engine
+from app.services.errors import from_database_error
 from app.web import errors
 from app.web.api import ledger as ledger_api
 from app.web.api import reconciliation as reconciliation_api
@@ -60,6 +64,20 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+def _database_failures(app: FastAPI) -> None:
+    """A database that is down, not set up or busy answers 503 (a page: an error page saying so),
+    never a bare 500 with a traceback; the pool's pre-ping reconnects once it is back."""
+
+    async def handle(request: Request, exc: Exception) -> Response:
+        translated = from_database_error(exc)
+        if translated is None:
+            raise exc
+        return errors.service_error(request, translated)
+
+    app.add_exception_handler(DBAPIError, handle)
+    app.add_exception_handler(PoolTimeout, handle)
+
+
 def create_app(settings: Settings | None = None, *, freeze_startup_objects: bool = False) -> FastAPI:
     settings = settings or Settings()
 
@@ -96,6 +114,7 @@ def create_app(settings: Settings | None = None, *, freeze_startup_objects: bool
         pool_timeout=settings.db_pool_timeout,
     )
     errors.install(app)
+    _database_failures(app)
     app.add_middleware(SecurityHeaders)
     app.include_router(status_api.router)
     app.include_router(ledger_api.router)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from app.config import Settings
-from app.db.session import single_read, transaction
+from app.db.session import CommitThenFail, single_read, transaction
 from app.services.accounts import (
     Principal,
     Role,
@@ -28,7 +29,12 @@ from app.services.accounts import (
     token_principal_with_version,
     token_throttled,
 )
-from app.web.errors import AuthFailed, LoginRequired, ProblemError
+from app.web.errors import LoginRequired, ProblemError
+
+
+class AuthFailed(ProblemError, CommitThenFail):
+    """A failed authentication: the response is an error, but the attempt is recorded."""
+
 
 SESSION_COOKIE = "csbm_session"
 CSRF_HEADER = "x-csrf-token"
@@ -41,6 +47,13 @@ def settings_of(request: Request) -> Settings:
 
 
 def get_db(request: Request) -> Iterator[Session]:
+    with request_transaction(request) as session:
+        yield session
+
+
+@contextmanager
+def request_transaction(request: Request) -> Iterator[Session]:
+    """The request's transaction: a write one for a method that may change something."""
     with transaction(request.app.state.engine, write=request.method not in SAFE_METHODS) as session:
         yield session
 

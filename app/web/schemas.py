@@ -5,40 +5,63 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 
+class Guest(BaseModel):
+    """Guest inspectors of one state in a team led by the inspecting state."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    state: str = Field(max_length=40, examples=["IT"])
+    count: int = Field(examples=[1], ge=-1000, le=1000)
+
+
 class EntryIn(BaseModel):
-    """A ledger entry as text fields, exactly like a CSV row (SEMANTICS section 6)."""
+    """A ledger entry as text fields, exactly like a CSV row (docs/semantics.md section 6)."""
 
     model_config = ConfigDict(extra="forbid")
 
     ref: str | None = Field(default=None, max_length=80, examples=["BY-2025-EV-03"])
     agreement: str = Field(max_length=40, examples=["vd2011"])
     activity: str = Field(max_length=40, examples=["evaluation_visit"])
-    inspecting_state: str = Field(max_length=2, examples=["DE"])
-    receiving_state: str = Field(max_length=2, examples=["BY"])
+    # Codes are checked as a CSV row's are, with the same messages; the lengths only bound the request.
+    inspecting_state: str = Field(max_length=40, examples=["DE"])
+    receiving_state: str = Field(max_length=40, examples=["BY"])
     requested_at: str = Field(max_length=40, examples=["2025-04-01T09:00:00Z"])
     replied_at: str | None = Field(default=None, max_length=40)
     start: str = Field(max_length=40, examples=["2025-04-15T08:00:00Z"])
     end: str = Field(max_length=40, examples=["2025-04-15T17:00:00Z"])
-    status: str = Field(default="requested", max_length=20)
-    team_size: int | None = Field(default=None, ge=0, le=1000)
+    status: str = Field(default="requested", max_length=40)
+    team_size: int | None = Field(default=None, le=1000)
     location: str = Field(default="", max_length=2000)
-    object: str = Field(default="", max_length=200)
+    object: str | list[str] = Field(
+        default="", description="The object, or the objects a mission inspects in sequence", max_length=2000
+    )
     notes: str = Field(default="", max_length=10000)
+    guests: list[Guest] = Field(default_factory=list, max_length=60, description="Guest inspectors by state")
+    cause: str | None = Field(default=None, max_length=40, description="Why a flight was curtailed")
 
     def as_values(self, ref: str | None = None) -> dict[str, str]:
-        data = self.model_dump()
+        """The entry as a CSV row's text fields: objects joined by ';', guests as STATE:N pairs."""
+        data = self.model_dump(exclude={"object", "guests"})
         data["ref"] = ref or data["ref"] or ""
-        return {k: "" if v is None else str(v) for k, v in data.items()}
+        values = {k: "" if v is None else str(v) for k, v in data.items()}
+        values["object"] = self.object if isinstance(self.object, str) else "; ".join(self.object)
+        values["guests"] = " ".join(f"{g.state}:{g.count}" for g in self.guests)
+        return values
 
 
 class DeclarationIn(BaseModel):
+    """A declaration; its values are checked as a CSV row's are (state or group, year 1900-2200, ...)."""
+
     model_config = ConfigDict(extra="forbid")
 
     state: str = Field(max_length=40, examples=["BY"])
-    year: int = Field(ge=1900, le=2200)
+    year: int = Field(examples=[2026])
     name: str = Field(max_length=40, examples=["units"])
-    value: int = Field(ge=0, le=10**9)
+    value: int = Field(examples=[165])
     source: str = Field(default="", max_length=2000)
+
+    def as_values(self) -> dict[str, str]:
+        return {k: str(v) for k, v in self.model_dump().items()}
 
 
 class ReportIn(BaseModel):
@@ -51,19 +74,27 @@ class ReportIn(BaseModel):
 
 
 class QuotaRowOut(BaseModel):
-    agreement: str
-    rule: str
-    kind: str
-    activity: str
-    receiving_state: str | None
-    inspecting_state: str | None
-    object: str | None
-    period_start: str
-    period_end: str
-    limit: int | None
-    used: int
-    pending: int
-    remaining: int | None
+    """One quota in one period: its limit and what is used and pending (requested or accepted) against it."""
+
+    agreement: str = Field(examples=["vd2011"])
+    rule: str = Field(description="The agreement's quota rule", examples=["inspection.passive"])
+    kind: str = Field(description="passive, active, per_inspecting_state, pair, per_object, ...")
+    activity: str = Field(examples=["inspection"])
+    receiving_state: str | None = Field(description="A state or a group such as BY+RU; null: any")
+    inspecting_state: str | None = Field(description="A state or a group; null: any")
+    object: str | None = Field(description="The unit or object, for per-object quotas")
+    period_start: str = Field(description="ISO date", examples=["2025-01-01"])
+    period_end: str = Field(description="ISO date, inclusive", examples=["2025-12-31"])
+    limit: int | None = Field(description="null when a declaration it is computed from is missing")
+    used: int = Field(description="Conducted activities")
+    pending: int = Field(description="Requested and accepted activities, which reserve a slot")
+    remaining: int | None = Field(
+        description="limit - used - pending; below zero is beyond the obligation; null when it is unknown or "
+        "the obligation is not in force"
+    )
+    force: str = Field(description="in_force, suspended, withdrawn or not_in_force, as at the period's end")
+    force_since: str | None = Field(description="ISO date the force has held since; null: always")
+    force_changed: bool = Field(description="The obligation stood otherwise on an earlier day of the period")
 
 
 class FindingOut(BaseModel):
@@ -91,6 +122,9 @@ class EntryOut(BaseModel):
     location: str
     object: str
     notes: str
+    objects: list[str]
+    guests: list[Guest]
+    cause: str | None
 
 
 class EntryPage(BaseModel):

@@ -8,7 +8,7 @@ import sys
 import threading
 import uuid
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -114,6 +114,7 @@ def test_the_archive_holds_every_table_with_counts_and_checksums(archive: Path) 
         manifest = json.loads(zipped.read("manifest.json"))
         names = set(zipped.namelist())
     assert manifest["format"] == "csbm-backup-1"
+    assert manifest["chain_format"] == "csbm-chain-1"
     assert {"ledger_entries", "entry_revisions", "declaration_revisions", "users", "audit_log"} <= set(
         manifest["tables"]
     )
@@ -126,14 +127,22 @@ def test_a_restore_into_a_database_in_use_is_refused(database_url: str, archive:
     assert "not empty" in result.stderr
 
 
-def test_a_damaged_archive_restores_nothing(archive: Path, tmp_path: Path) -> None:
-    damaged = tmp_path / "damaged.zip"
-    with zipfile.ZipFile(archive) as source, zipfile.ZipFile(damaged, "w") as target:
+def rewritten(archive: Path, copy: Path, member: str, change: Callable[[bytes], bytes]) -> Path:
+    """A copy of the archive with one member changed."""
+    with zipfile.ZipFile(archive) as source, zipfile.ZipFile(copy, "w") as target:
         for item in source.infolist():
             data = source.read(item)
-            if item.filename == "tables/entry_revisions.jsonl":
-                data = data.replace(b'"conducted"', b'"refused"', 1)
-            target.writestr(item, data)
+            target.writestr(item, change(data) if item.filename == member else data)
+    return copy
+
+
+def test_a_damaged_archive_restores_nothing(archive: Path, tmp_path: Path) -> None:
+    damaged = rewritten(
+        archive,
+        tmp_path / "damaged.zip",
+        "tables/entry_revisions.jsonl",
+        lambda d: d.replace(b'"conducted"', b'"refused"', 1),
+    )
     url = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
     result = csbm(url, "restore", str(damaged), expect=1)
     assert "entry_revisions does not match its checksum" in result.stderr
@@ -141,6 +150,18 @@ def test_a_damaged_archive_restores_nothing(archive: Path, tmp_path: Path) -> No
     # Even the migrations are rolled back with the rows: the new database is left as it was.
     assert inspect(engine).get_table_names() == []
     engine.dispose()
+
+
+def test_an_archive_whose_chains_are_of_another_format_restores_nothing(archive: Path, tmp_path: Path) -> None:
+    other = rewritten(
+        archive,
+        tmp_path / "other.zip",
+        "manifest.json",
+        lambda d: json.dumps({**json.loads(d), "chain_format": "csbm-chain-2"}).encode(),
+    )
+    url = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+    result = csbm(url, "restore", str(other), expect=1)
+    assert "its hash chains are of format csbm-chain-2; this csbm computes csbm-chain-1" in result.stderr
 
 
 def test_a_file_that_is_no_backup_gets_a_clear_error(tmp_path: Path) -> None:

@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+import json
 from collections import Counter
 
+from sqlalchemy import text
+
+from app.db.session import make_engine
 from tests.integration.cli_helpers import csbm
 
 
@@ -40,3 +44,21 @@ class TestTheSampleData:
             "entries_unchanged": first["entries_created"],
             "declarations_recorded": 0,
         }
+
+    def test_the_sample_files_go_through_the_import_paths_and_are_audited(self, database_url: str) -> None:
+        csbm(database_url, "demo")
+        csbm(database_url, "demo")
+        engine = make_engine(database_url)
+        try:
+            with engine.connect() as conn:
+                rows = conn.execute(text("SELECT action, target, after FROM audit_log ORDER BY id")).all()
+        finally:
+            engine.dispose()
+        imports = [(action, target, json.loads(after)) for action, target, after in rows if action.endswith("import")]
+        assert imports == [
+            ("declarations.import", "declarations.csv", {"created": 11, "revised": 0, "unchanged": 0}),
+            ("ledger.import", "ledger.csv", {"created": 203, "revised": 0, "unchanged": 0}),
+            ("declarations.import", "declarations.csv", {"created": 0, "revised": 0, "unchanged": 11}),
+            ("ledger.import", "ledger.csv", {"created": 0, "revised": 0, "unchanged": 203}),
+        ]
+        assert not [action for action, _, _ in rows if action == "declaration.record"]

@@ -51,7 +51,8 @@ def hold_lease(url: str, *, ttl: dt.timedelta, now: dt.datetime | None = None) -
 
 def run_doctor(url: str, expect: int) -> dict[str, Any]:
     result = csbm(url, "doctor", "--json", expect=expect)
-    return result if expect == 0 else json.loads(result.stdout)
+    found: dict[str, Any] = result if expect == 0 else json.loads(result.stdout)
+    return found
 
 
 def by_name(report: dict[str, Any]) -> dict[str, dict[str, str]]:

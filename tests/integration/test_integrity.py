@@ -24,7 +24,8 @@ def demo(database_url: str) -> str:
 
 def verify(url: str, *extra: str, expect: int = 0) -> dict[str, Any]:
     result = csbm(url, "audit", "verify", "--json", *extra, expect=expect)
-    return result if expect == 0 else json.loads(result.stdout)
+    found: dict[str, Any] = result if expect == 0 else json.loads(result.stdout)
+    return found
 
 
 def tamper(url: str, *statements: str) -> None:
@@ -165,8 +166,8 @@ def test_the_quota_cache_keeps_answers_for_the_current_ledger_version_only(demo:
     from app.db.session import transaction
     from app.domain.ledger import Declaration
     from app.services import catalog
+    from app.services.declarations import declare
     from app.services.evaluation import QuotaCache
-    from app.services.ledger import declare
 
     cache = QuotaCache()
     engine = make_engine(demo)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -156,7 +157,7 @@ class TestRefusingBadRows:
 
 
 class TestAddingAndChecking:
-    def add(self, url: str, ref: str, *extra: str, expect: int = 0) -> object:
+    def add(self, url: str, ref: str, *extra: str, expect: int = 0) -> Any:
         return csbm(
             url,
             "ledger",

@@ -34,11 +34,13 @@ def test_the_wheel_ships_agreements_and_migrations_that_load_from_any_directory(
     shipped = {p.name for p in (ROOT / "agreements").glob("*.yaml")}
     assert {f"app/_shipped/agreements/{name}" for name in shipped} <= names
     assert any(n.startswith("app/_shipped/migrations/versions/") for n in names)
+    assert {"app/_shipped/demo/ledger.csv", "app/_shipped/demo/declarations.csv"} <= names
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     probe = (
         "from app.services.catalog import shipped_agreements; from app.catalog.loader import load_directory;"
-        "print(shipped_agreements(), len(load_directory(shipped_agreements())))"
+        "from app.db.migrate import shipped_path;"
+        "print(shipped_agreements(), len(load_directory(shipped_agreements())), shipped_path('demo'))"
     )
     out = subprocess.run(
         [sys.executable, "-c", probe],
@@ -50,3 +52,4 @@ def test_the_wheel_ships_agreements_and_migrations_that_load_from_any_directory(
     ).stdout.split()
     assert out[0].startswith(str(tmp_path / "site")), out
     assert int(out[1]) == len(shipped)
+    assert out[2].startswith(str(tmp_path / "site")), out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,8 @@ from sqlalchemy import Engine, text
 from app.db.chain_writer import chain_heads
 from app.db.session import transaction
 from app.services import catalog, ledger
-from app.services.ledger_csv import EntryContext, LedgerFileError
+from app.services.ledger_csv import Contents, EntryContext, LedgerFileError
+from app.services.prefetch import from_child
 from app.services.states import known_states
 from tests.builders import CSV_HEADER, csv_row
 
@@ -50,7 +52,7 @@ def run_import(engine: Engine, path: Path, *, parallel: bool) -> ledger.ImportSu
         )
 
 
-def stored(engine: Engine) -> tuple[str, dict[str, object], list[tuple[object, ...]]]:
+def stored(engine: Engine) -> tuple[str, dict[str, dict[str, object]], list[tuple[object, ...]]]:
     with transaction(engine) as session:
         out = io.StringIO()
         ledger.export_ledger(session, out)
@@ -63,8 +65,12 @@ def test_parsing_in_a_child_process_stores_the_same_revisions_and_chain(
     engine: Engine, other_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     children: list[int] = []
-    real = ledger.from_child
-    monkeypatch.setattr(ledger, "from_child", lambda produce: (children.append(1), real(produce))[1])
+
+    def counted(produce: Callable[[], Iterator[Contents]]) -> Iterator[Contents]:
+        children.append(1)
+        return from_child(produce)
+
+    monkeypatch.setattr(ledger, "from_child", counted)
     first = write(tmp_path / "first.csv", rows(1200))
     second = write(tmp_path / "second.csv", rows(600, status="cancelled") + rows(1200)[600:])
     for parallel, target in ((False, engine), (True, other_engine)):

@@ -119,7 +119,8 @@ def by_comparison(
     agreement: Agreement, pool: list[LedgerEntry], declarations: dict[DeclarationKey, int], entry: LedgerEntry
 ) -> tuple[list[tuple[QuotaRow | None, QuotaRow]], list[Any]]:
     """The definition: evaluate the window without and with the entry; keep the rows of
-    its groups and the findings that are new."""
+    its groups and the findings that are new; and the declarations missing for the entry
+    itself, which evaluating it alone names."""
     first, last = window_of(agreement, entry)
     before = evaluate(agreement, pool, declarations, start=first, end=last)
     after = evaluate(agreement, [*pool, entry], declarations, start=first, end=last)
@@ -136,7 +137,10 @@ def by_comparison(
     old = {key(r): r for r in before.rows if r.used + r.pending}
     rows = [(old.get(key(r)), r) for r in after.rows if key(r) in wanted and r.used + r.pending]
     known = {f.identity() for f in before.findings}
-    return rows, [f for f in after.findings if f.identity() not in known]
+    new = [f for f in after.findings if f.identity() not in known and f.code is not Code.MISSING_DECLARATION]
+    alone = evaluate(agreement, [entry], declarations, start=first, end=last).findings
+    own = [f for f in alone if f.code is Code.MISSING_DECLARATION]
+    return rows, sorted([*new, *own], key=lambda f: f.sort_key())
 
 
 def addition(

@@ -213,3 +213,25 @@ class TestShippedAgreements:
         from app.services.catalog import shipped_agreements
 
         assert shipped_agreements().resolve() == (ROOT / "agreements").resolve()
+
+
+class TestDatesInOrder:
+    @pytest.mark.parametrize(
+        ("model", "dates", "message"),
+        [
+            ("status", {"in_force_from": "2020-01-01", "terminated_on": "2020-01-01"}, "terminated_on must be after"),
+            ("suspension", {"start": "2024-05-01", "end": "2024-04-30"}, "end must be after start"),
+        ],
+    )
+    def test_an_end_not_after_its_start_is_refused(self, model: str, dates: dict[str, str], message: str) -> None:
+        from pydantic import ValidationError
+
+        from app.catalog.schema import StatusModel, SuspensionModel
+
+        chosen = StatusModel if model == "status" else SuspensionModel
+        source = {"document": "a treaty", "confidence": "text"}
+        with pytest.raises(ValidationError, match=message):
+            chosen.model_validate({**dates, "source": source})
+        assert chosen.model_validate(
+            {**{k: v for k, v in dates.items() if k in ("in_force_from", "start")}, "source": source}
+        )

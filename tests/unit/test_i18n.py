@@ -24,7 +24,12 @@ def extracted() -> set[str]:
 
 def catalogue() -> dict[str, str]:
     with po_path("ru").open("rb") as source:
-        return {m.id: m.string for m in read_po(source) if m.id and not m.fuzzy}
+        messages = [m for m in read_po(source) if m.id and not m.fuzzy]
+    # A plural's id and translation are tuples: the singular stands for both, as in extracted().
+    return {
+        m.id if isinstance(m.id, str) else m.id[0]: m.string if isinstance(m.string, str) else (m.string or [""])[0]
+        for m in messages
+    }
 
 
 class TestTheRussianCatalogue:

@@ -54,7 +54,7 @@ entries = st.lists(
         st.sampled_from(["", "", "unit A", "unit B"]),
     ),
     max_size=12,
-    unique_by=lambda e: e["ref"],
+    unique_by=lambda e: str(e["ref"]),
 )
 
 

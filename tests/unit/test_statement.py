@@ -67,7 +67,7 @@ entry_records = st.lists(
         st.booleans(),
     ),
     max_size=6,
-    unique_by=lambda e: e["ref"],
+    unique_by=lambda e: str(e["ref"]),
 )
 
 

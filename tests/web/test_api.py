@@ -65,15 +65,13 @@ class TestReading:
     def test_a_cached_quota_status_follows_every_write(self, web: Web) -> None:
         def pending() -> int:
             rows = web.client.get("/api/v1/quota?year=2026&state=BY&agreement=vd2011", headers=web.as_("viewer")).json()
-            return next(r for r in rows if r["rule"] == "inspection.passive" and r["receiving_state"] == "BY")[
-                "pending"
-            ]
+            row = next(r for r in rows if r["rule"] == "inspection.passive" and r["receiving_state"] == "BY")
+            return int(row["pending"])
 
         def limit() -> int | None:
             rows = web.client.get("/api/v1/quota?year=2027&state=BY&agreement=vd2011", headers=web.as_("viewer")).json()
-            return next(r for r in rows if r["rule"] == "evaluation_visit.passive" and r["receiving_state"] == "BY")[
-                "limit"
-            ]
+            row = next(r for r in rows if r["rule"] == "evaluation_visit.passive" and r["receiving_state"] == "BY")
+            return None if row["limit"] is None else int(row["limit"])
 
         before = pending()
         assert pending() == before  # served again, from the cache

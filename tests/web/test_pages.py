@@ -45,7 +45,7 @@ def passive_remaining(html: str) -> str:
     rows = re.findall(r"<tr>(.*?)</tr>", html, flags=re.S)
     row = next(r for r in rows if "vd2011" in r and "inspections: quota" in r)
     cells = re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S)
-    return cells[7].strip()
+    return str(cells[7]).strip()
 
 
 class TestAccess:

@@ -1,8 +1,7 @@
-"""API: agreements, quota status, findings, reports, and a trivial health check."""
+"""API: agreements, quota status, findings, reports, and the health and readiness checks."""
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,33 +10,47 @@ from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 
 from app.catalog.loader import CatalogError
-from app.db.session import transaction
 from app.domain.errors import DomainError
 from app.domain.report import parse_period
 from app.reporting.i18n import LANGUAGES
-from app.services import catalog, reports
+from app.services import catalog, reports, status
 from app.services.accounts import Role
-from app.services.evaluation import QuotaCache, evaluate_range, findings_of, quota_rows
-from app.web.deps import Admin, Db, Officer, Viewer, authorize, bearer_principal_with_version, now, settings_of
+from app.services.evaluation import QuotaCache
+from app.services.health import readiness
+from app.web.deps import (
+    Admin,
+    Db,
+    Officer,
+    Viewer,
+    authorize,
+    bearer_principal_with_version,
+    now,
+    request_transaction,
+    settings_of,
+)
 from app.web.errors import ProblemError
 from app.web.schemas import FindingOut, QuotaRowOut, ReportIn, ReportOut, WrittenOut
 
 router = APIRouter(prefix="/api/v1", tags=["status"])
 QUOTA_CACHE = QuotaCache()
-StateQuery = Annotated[str | None, Query(max_length=2, description="Only rows where this state receives or inspects")]
-AsOf = Annotated[dt.datetime | None, Query(description="Replay as recorded at this time")]
-
-
-def _utc(moment: dt.datetime | None) -> dt.datetime | None:
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+StateQuery = Annotated[str | None, Query(max_length=40, description="Only rows where this state receives or inspects")]
+AsOf = Annotated[str | None, Query(max_length=40, description="Replay as recorded at this time (a date: its end)")]
 
 
 @router.get("/health", tags=["health"])
 def health() -> dict[str, str]:
     """Liveness only; it reveals nothing and needs no login."""
     return {"status": "ok"}
+
+
+@router.get("/ready", tags=["health"])
+def ready(request: Request) -> Any:
+    """Readiness, for a load balancer: 200 when the database answers and is at the newest
+    migration, else 503 problem+json. It needs no login and names no internals."""
+    found = readiness(request.app.state.engine)
+    if not found.ready:
+        raise ProblemError(503, "Not ready", found.detail, retry_after=5)
+    return {"status": "ready"}
 
 
 @router.get("/agreements")
@@ -54,9 +67,7 @@ def load_agreements(db: Db, user: Admin) -> list[dict[str, Any]]:
         raise ProblemError(
             422, "Invalid agreement files", str(exc), errors=[{"field": i.path, "message": str(i)} for i in exc.issues]
         ) from None
-    return [
-        {"agreement": r.agreement_id, "version": r.version, "changed": r.changed, "sha256": r.sha256} for r in results
-    ]
+    return [r.as_json() for r in results]
 
 
 @router.get("/agreements/{agreement_id}")
@@ -68,17 +79,10 @@ def get_agreement(db: Db, _user: Viewer, agreement_id: str) -> dict[str, Any]:
     return catalog.describe_agreement(found)
 
 
-def _known(db: Db, agreement: str | None, as_of: dt.datetime | None) -> dict[str, Any]:
-    agreements = catalog.agreements_as_of(db, as_of)
-    if agreement is not None and agreement not in agreements:
-        raise ProblemError(404, "Not found", f"No agreement {agreement}.")
-    return agreements
-
-
 @router.get("/quota", response_model=list[QuotaRowOut])
 async def quota(
     request: Request,
-    year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
+    year: int | None = None,
     agreement: str | None = None,
     state: StateQuery = None,
     as_of: AsOf = None,
@@ -90,65 +94,48 @@ async def quota(
     bytes returned; anything else (no cache, a session cookie, a bad token, a
     replay) takes the full path with its own transaction.
     """
-    when = _utc(as_of)
-    the_year = year or (when or now()).year
-    if when is None:
-        hit = await run_in_threadpool(_cached_quota, request, the_year, agreement, state)
+    if not as_of:
+        hit = await run_in_threadpool(_cached_quota, request, year, agreement, state)
         if hit is not None:
             return Response(content=hit, media_type="application/json")
-    return await run_in_threadpool(_quota, request, the_year, agreement, state, when)
+    return await run_in_threadpool(_quota, request, year, agreement, state, as_of)
 
 
-def _cached_quota(request: Request, year: int, agreement: str | None, state: str | None) -> bytes | None:
+def _cached_quota(request: Request, year: int | None, agreement: str | None, state: str | None) -> bytes | None:
     found = bearer_principal_with_version(request, Role.VIEWER)
     if found is None:
         return None
-    return QUOTA_CACHE.json_at(found[1], year=year, agreement=agreement, state=state)
+    the_year = year if year is not None else status.default_year(None, now().date())
+    return QUOTA_CACHE.json_at(found[1], year=the_year, agreement=agreement or None, state=state or None)
 
 
-def _quota(request: Request, year: int, agreement: str | None, state: str | None, when: dt.datetime | None) -> Any:
-    with transaction(request.app.state.engine) as db:
+def _quota(request: Request, year: int | None, agreement: str | None, state: str | None, as_of: str | None) -> Any:
+    with request_transaction(request) as db:
         authorize(request, db, Role.VIEWER)
-        agreements = _known(db, agreement, when)
-        if when is None:
+        query = status.quota_query(db, year=year, agreement=agreement, state=state, as_of=as_of, today=now().date())
+        if query.as_of is None:
             # Returned as ready bytes: FastAPI then skips re-validating hundreds of rows
             # against QuotaRowOut (the schema stays documented; the rows are built to it).
-            body = QUOTA_CACHE.json(db, agreements, year=year, agreement=agreement, state=state)
+            body = QUOTA_CACHE.json(db, query.agreements, year=query.year, agreement=query.agreement, state=query.state)
             return Response(content=body, media_type="application/json")
-        evaluations = evaluate_range(
-            db, agreements, start=dt.date(year, 1, 1), end=dt.date(year, 12, 31), agreement=agreement, as_of=when
-        )
-        return [r.as_json() for r in quota_rows(evaluations, state)]
+        return [r.as_json() for r in status.rows_of(db, query)]
 
 
 @router.get("/findings", response_model=list[FindingOut])
 def findings(
     db: Db,
     _user: Viewer,
-    date_from: Annotated[dt.date | None, Query(alias="from")] = None,
-    date_to: Annotated[dt.date | None, Query(alias="to")] = None,
+    date_from: Annotated[str | None, Query(alias="from", max_length=40, description="An ISO date (YYYY-MM-DD)")] = None,
+    date_to: Annotated[str | None, Query(alias="to", max_length=40, description="An ISO date (YYYY-MM-DD)")] = None,
     agreement: str | None = None,
     state: StateQuery = None,
     as_of: AsOf = None,
 ) -> list[dict[str, Any]]:
     """The same findings as `csbm findings --json`."""
-    when = _utc(as_of)
-    start = date_from or dt.date((when or now()).year, 1, 1)
-    end = date_to or dt.date(start.year, 12, 31)
-    if end < start:
-        raise ProblemError(
-            422, "Invalid request", "'to' is before 'from'.", errors=[{"field": "to", "message": "before from"}]
-        )
-    if (end - start).days > 366 * 40:
-        raise ProblemError(
-            422,
-            "Invalid request",
-            "Ask for at most 40 years at a time.",
-            errors=[{"field": "to", "message": "range too long"}],
-        )
-    agreements = _known(db, agreement, when)
-    evaluations = evaluate_range(db, agreements, start=start, end=end, agreement=agreement, as_of=when)
-    return [f.as_json() for f in findings_of(evaluations, state)]
+    query = status.findings_query(
+        db, date_from=date_from, date_to=date_to, agreement=agreement, state=state, as_of=as_of, today=now().date()
+    )
+    return [f.as_json() for f in status.findings(db, query)]
 
 
 def _reports_dir(request: Request) -> Path:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from app.db.accounts import audit_records
 from app.domain.errors import DomainError
 from app.reporting.i18n import Localizer
 from app.services import accounts, alerts
@@ -59,21 +57,11 @@ def acknowledge_alert(db: Db, user: PageAdmin, alert_id: int) -> Response:
 @router.get("/admin/audit")
 def audit_page(request: Request, db: Db, user: PageAdmin, page: int = 1) -> Response:
     page = max(1, min(page, 100_000))
-    records, total = audit_records(db, limit=100, offset=(page - 1) * 100)
+    records, pages = accounts.audit_trail(db, page=page)
     loc = Localizer(language(request))
 
-    def pretty(text: str | None) -> str:
-        return "" if text is None else json.dumps(json.loads(text), ensure_ascii=False, indent=1)
+    def pretty(value: object) -> str:
+        return "" if value is None else json.dumps(value, ensure_ascii=False, indent=1)
 
-    rows = [
-        (
-            loc.datetime(r.at if r.at.tzinfo else r.at.replace(tzinfo=dt.UTC)),
-            r.user,
-            r.action,
-            r.target,
-            pretty(r.before),
-            pretty(r.after),
-        )
-        for r in records
-    ]
-    return render(request, "audit.html.j2", user, rows=rows, page=page, pages=max(1, -(-total // 100)))
+    rows = [(loc.datetime(r.at), r.user, r.action, r.target, pretty(r.before), pretty(r.after)) for r in records]
+    return render(request, "audit.html.j2", user, rows=rows, page=page, pages=pages)

@@ -12,6 +12,7 @@ from starlette.responses import Response
 from app.reporting.html import bar
 from app.reporting.i18n import LANGUAGES, Localizer
 from app.services.accounts import Principal
+from app.services.errors import InvalidInput
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
 TEMPLATES.env.globals["bar"] = bar
@@ -24,6 +25,11 @@ def language(request: Request) -> str:
         return chosen
     accept = request.headers.get("accept-language", "")
     return "ru" if accept.lower().startswith("ru") else "en"
+
+
+def field_errors(exc: InvalidInput) -> dict[str, str]:
+    """Bad input by field, for a form to show each message beside its field."""
+    return {p.field: p.message for p in exc.problems}
 
 
 def render(

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
 from app.domain.agreement import Activity
@@ -14,12 +11,11 @@ from app.domain.ledger import LEDGER_COLUMNS, Status
 from app.domain.report import entry_json
 from app.reporting.i18n import Localizer
 from app.reporting.view import ACTIVITY_LABELS, STATUS_LABELS, finding_view, summary_row
-from app.services import catalog, ledger
-from app.services.ledger_csv import EntryContext, parse_entry
-from app.services.states import known_states
+from app.services import catalog, entries, ledger
+from app.services.accounts import Principal
+from app.services.errors import Conflict, InvalidInput
 from app.web.deps import Db, PageOfficer, now
-from app.web.errors import ProblemError
-from app.web.views.context import language, render
+from app.web.views.context import field_errors, language, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -27,12 +23,12 @@ router = APIRouter(include_in_schema=False)
 def _form_page(
     request: Request,
     db: Db,
-    user: Any,
+    user: Principal,
     values: dict[str, str],
     *,
     editing: str | None,
     errors: dict[str, str] | None = None,
-    check: Any = None,
+    check: ledger.CheckResult | None = None,
     status: int = 200,
 ) -> Response:
     loc = Localizer(language(request))
@@ -67,10 +63,7 @@ def new_entry(request: Request, db: Db, user: PageOfficer) -> Response:
 
 @router.get("/entries/{ref}/edit")
 def edit_entry(request: Request, db: Db, user: PageOfficer, ref: str) -> Response:
-    latest = ledger.latest_revision(db, ref)
-    if latest is None:
-        raise ProblemError(404, "Not found", f"No entry {ref}.")
-    values = {k: "" if v is None else str(v) for k, v in entry_json(latest.entry).items()}
+    values = {k: "" if v is None else str(v) for k, v in entry_json(entries.existing(db, ref)).items()}
     return _form_page(request, db, user, values, editing=ref)
 
 
@@ -94,27 +87,21 @@ async def submit_edit(request: Request, db: Db, user: PageOfficer, ref: str) -> 
 
 
 def _submit(
-    request: Request, db: Db, user: Any, values: dict[str, str], action: str, *, editing: str | None
+    request: Request, db: Db, user: Principal, values: dict[str, str], action: str, *, editing: str | None
 ) -> Response:
-    agreements = catalog.agreements_as_of(db)
+    """Check the entry and show what it would do; with "save", record it too."""
     fields = {k: v for k, v in values.items() if k != "within_quota"}
-    entry, problems = parse_entry(fields, EntryContext(agreements=agreements, states=known_states()))
-    if entry is None:
-        return _form_page(request, db, user, values, editing=editing, errors=dict(problems), status=422)
-    if editing is None and ledger.latest_revision(db, entry.ref) is not None:
-        errors = {
-            "ref": Localizer(language(request))._("this reference exists; open the entry to record a new revision")
-        }
-        return _form_page(request, db, user, values, editing=editing, errors=errors, status=409)
-    result = ledger.check_entry(db, entry, agreements[entry.agreement])
-    if action != "save":
-        return _form_page(request, db, user, values, editing=editing, check=result)
     try:
-        ledger.record_entry(
-            db, entry, agreements, at=now(), by=user.username, within_quota=values.get("within_quota") == "1"
-        )
+        result = entries.check(db, fields, new=editing is None)
+        if action != "save":
+            return _form_page(request, db, user, values, editing=editing, check=result)
+        within = values.get("within_quota") == "1"
+        recorded = entries.record(db, fields, at=now(), by=user.username, within_quota=within, new=editing is None)
+    except InvalidInput as exc:
+        return _form_page(request, db, user, values, editing=editing, errors=field_errors(exc), status=422)
     except ledger.QuotaRefused as exc:
         return _form_page(request, db, user, values, editing=editing, check=exc.result, status=409)
-    except IntegrityError:
-        return _form_page(request, db, user, values, editing=editing, errors={"ref": "conflict"}, status=409)
-    return RedirectResponse(f"/entries/{entry.ref}", status_code=303)
+    except Conflict as exc:
+        errors = {exc.field or "ref": exc.message}
+        return _form_page(request, db, user, values, editing=editing, errors=errors, status=409)
+    return RedirectResponse(f"/entries/{recorded.entry.ref}", status_code=303)

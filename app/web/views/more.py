@@ -1,26 +1,23 @@
-"""Agreements, findings, declarations and reports pages."""
+"""Agreements, findings and reports pages."""
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
-from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from app.catalog.loader import CatalogError
 from app.domain.errors import DomainError
-from app.domain.ledger import Declaration
 from app.domain.report import parse_period
 from app.reporting.i18n import LANGUAGES, Localizer
 from app.reporting.view import finding_view
-from app.services import catalog, ledger, reports
-from app.services.evaluation import evaluate_range, findings_of
+from app.services import catalog, reports, status
+from app.services.errors import InvalidInput
 from app.web.deps import Db, PageAdmin, PageOfficer, PageViewer, now, settings_of
 from app.web.errors import ProblemError
-from app.web.views.context import language, render
+from app.web.views.context import field_errors, language, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -50,63 +47,33 @@ def agreement_page(request: Request, db: Db, user: PageViewer, agreement_id: str
 @router.get("/findings")
 def findings_page(request: Request, db: Db, user: PageViewer) -> Response:
     q = request.query_params
+    asked = {name: q.get(name) or "" for name in ("from", "to", "agreement", "state")}
+    agreements = [(a, a) for a in sorted(catalog.agreements_as_of(db))]
     try:
-        start = dt.date.fromisoformat(q["from"]) if q.get("from") else dt.date(now().year, 1, 1)
-        end = dt.date.fromisoformat(q["to"]) if q.get("to") else dt.date(start.year, 12, 31)
-    except ValueError:
-        start, end = dt.date(now().year, 1, 1), dt.date(now().year, 12, 31)
-    end = max(end, start)
-    agreement = q.get("agreement") or None
-    agreements = catalog.agreements_as_of(db)
-    if agreement not in agreements:
-        agreement = None
-    state = (q.get("state") or "").upper()[:2] or None
-    found = findings_of(
-        evaluate_range(db, agreements, start=start, end=min(end, start + dt.timedelta(days=3660)), agreement=agreement),
-        state,
-    )
-    loc = Localizer(language(request))
-    return render(
-        request,
-        "findings.html.j2",
-        user,
-        findings=[finding_view(f, loc) for f in found],
-        start=start,
-        end=end,
-        agreement=agreement or "",
-        state=state or "",
-        agreements=sorted(agreements),
-    )
-
-
-@router.get("/declarations")
-def declarations_page(request: Request, db: Db, user: PageViewer) -> Response:
-    return render(request, "declarations.html.j2", user, declarations=ledger.list_declarations(db), error=None)
-
-
-@router.post("/declarations")
-def declare(
-    request: Request,
-    db: Db,
-    user: PageOfficer,
-    state: Annotated[str, Form(max_length=40)],
-    year: Annotated[int, Form(ge=1900, le=2200)],
-    name: Annotated[str, Form(max_length=40)],
-    value: Annotated[int, Form(ge=0)],
-    source: Annotated[str, Form(max_length=2000)] = "",
-) -> Response:
-    try:
-        ledger.declare(
+        query = status.findings_query(
             db,
-            Declaration(state=state.strip(), year=year, name=name.strip(), value=value, source=source),
-            at=now(),
-            by=user.username,
+            date_from=asked["from"],
+            date_to=asked["to"],
+            agreement=asked["agreement"],
+            state=asked["state"],
+            as_of=None,
+            today=now().date(),
         )
-    except DomainError as exc:
+    except InvalidInput as exc:
         return render(
-            request, "declarations.html.j2", user, 422, declarations=ledger.list_declarations(db), error=str(exc)
+            request,
+            "findings.html.j2",
+            user,
+            422,
+            findings=[],
+            asked=asked,
+            errors=field_errors(exc),
+            agreements=agreements,
         )
-    return RedirectResponse("/declarations", status_code=303)
+    loc = Localizer(language(request))
+    shown = asked | {"from": query.start.isoformat(), "to": query.end.isoformat()}
+    found = [finding_view(f, loc) for f in status.findings(db, query)]
+    return render(request, "findings.html.j2", user, findings=found, asked=shown, errors={}, agreements=agreements)
 
 
 def _reports_dir(request: Request) -> Path:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from typing import Any
@@ -10,19 +9,15 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
-from app.db.repositories import EntryFilter
 from app.domain.agreement import Activity
-from app.domain.force import status_changes
-from app.domain.ledger import LEDGER_COLUMNS, Status
-from app.domain.report import entry_json
+from app.domain.ledger import Status
 from app.reporting.i18n import Localizer
 from app.reporting.view import ACTIVITY_LABELS, STATUS_LABELS, entry_view, finding_view, summary_row
-from app.services import catalog, ledger
+from app.services import catalog, dashboard, entries, ledger_query
 from app.services.alerts import open_alerts
-from app.services.evaluation import evaluate_range, findings_of, party_has_state, quota_rows
+from app.services.errors import InvalidInput
 from app.web.deps import Db, PageViewer, now, settings_of
-from app.web.errors import ProblemError
-from app.web.views.context import language, render
+from app.web.views.context import field_errors, language, render
 
 router = APIRouter(include_in_schema=False)
 PAGE = 50
@@ -35,68 +30,43 @@ def _date(value: str | None) -> dt.date | None:
         return None
 
 
-@router.get("/")
-def dashboard(
-    request: Request, db: Db, user: PageViewer, state: str | None = None, year: int | None = None
-) -> Response:
-    home = (state or settings_of(request).home_state or "").upper()[:2] or None
-    today = now().date()
-    the_year = year if year and 1990 <= year <= 2100 else today.year
-    agreements = catalog.agreements_as_of(db)
-    loc = Localizer(language(request))
-    context: dict[str, Any] = {
-        "home": home,
-        "year": the_year,
-        "accept": [],
-        "conduct": [],
-        "upcoming": [],
-        "findings": [],
-        "changes": [],
+def _dashboard_context(found: dashboard.Dashboard, loc: Localizer) -> dict[str, Any]:
+    quotas = found.quotas
+    return {
+        "accept": [summary_row(r, r.inspecting_state, loc) for r in quotas.accept] if quotas else [],
+        "conduct": [summary_row(r, r.receiving_state, loc) for r in quotas.conduct] if quotas else [],
+        "upcoming": [entry_view(e, loc) for e in found.upcoming],
+        "findings": [finding_view(f, loc) for f in found.findings],
+        "changes": [(loc.date(c.day), c.agreement, c.state, c.change, c.toward) for c in found.changes],
     }
-    if home:
-        evaluations = evaluate_range(db, agreements, start=dt.date(the_year, 1, 1), end=dt.date(the_year, 12, 31))
-        rows = [
-            r for r in quota_rows(evaluations, home) if r.kind not in ("per_object", "per_object_per_inspecting_state")
-        ]
-        by_id = {ev.agreement.id: ev.agreement for ev in evaluations}
-        visible = [r for r in rows if r.kind in ("passive", "active", "pair") or r.used + r.pending > 0]
-        context["accept"] = [
-            summary_row(r, r.inspecting_state, loc)
-            for r in visible
-            if party_has_state(by_id[r.agreement], r.receiving_state, home)
-        ]
-        context["conduct"] = [
-            summary_row(r, r.receiving_state, loc)
-            for r in visible
-            if party_has_state(by_id[r.agreement], r.inspecting_state, home)
-        ]
-        upcoming, _total = ledger.search_entries(
-            db, EntryFilter(state=home, start=today, end=today + dt.timedelta(days=120)), limit=20, offset=0
-        )
-        context["upcoming"] = [
-            entry_view(e, loc) for e in sorted(upcoming, key=lambda e: e.start_day) if e.status.is_pending
-        ]
-        recent = evaluate_range(db, agreements, start=today - dt.timedelta(days=365), end=today)
-        context["findings"] = [finding_view(f, loc) for f in findings_of(recent, home)[:12]]
-        context["changes"] = [
-            (loc.date(c.day), c.agreement, c.state, c.change, c.toward)
-            for a in agreements.values()
-            if home in a.parties
-            for c in status_changes(a, today - dt.timedelta(days=90), today + dt.timedelta(days=365))
-        ]
+
+
+@router.get("/")
+def home(request: Request, db: Db, user: PageViewer, state: str | None = None, year: int | None = None) -> Response:
+    loc = Localizer(language(request))
+    chosen = state or settings_of(request).home_state
+    try:
+        found = dashboard.dashboard(db, state=chosen, year=year, today=now().date())
+    except InvalidInput as exc:
+        states = sorted({s for a in catalog.agreements_as_of(db).values() for s in a.parties})
+        values = {"home": None, "year": year, "states": states, "accept": [], "conduct": []}
+        return render(request, "dashboard.html.j2", user, 422, errors=field_errors(exc), alerts=[], **values)
     return render(
         request,
         "dashboard.html.j2",
         user,
-        states=sorted({s for a in agreements.values() for s in a.parties}),
+        home=found.home,
+        year=found.year,
+        states=found.states,
         alerts=open_alerts(db),
-        **context,
+        errors={},
+        **_dashboard_context(found, loc),
     )
 
 
-def _filter(request: Request) -> EntryFilter:
+def _filter(request: Request) -> ledger_query.EntryFilter:
     q = request.query_params
-    return EntryFilter(
+    return ledger_query.EntryFilter(
         agreement=q.get("agreement") or None,
         state=(q.get("state") or "").upper()[:2] or None,
         activity=q.get("activity") or None,
@@ -109,9 +79,8 @@ def _filter(request: Request) -> EntryFilter:
 
 @router.get("/ledger")
 def ledger_page(request: Request, db: Db, user: PageViewer, page: int = 1) -> Response:
-    f = _filter(request)
     page = max(1, min(page, 100_000))
-    items, total = ledger.search_entries(db, f, limit=PAGE, offset=(page - 1) * PAGE)
+    items, total = ledger_query.search(db, _filter(request), limit=PAGE, offset=(page - 1) * PAGE)
     loc = Localizer(language(request))
     query = "&".join(f"{k}={v}" for k, v in request.query_params.items() if k != "page" and v)
     return render(
@@ -133,12 +102,8 @@ def ledger_page(request: Request, db: Db, user: PageViewer, page: int = 1) -> Re
 @router.get("/ledger.csv")
 def ledger_csv(request: Request, db: Db, _user: PageViewer) -> Response:
     """The filtered view as a ledger CSV, in the import format."""
-    items, _total = ledger.search_entries(db, _filter(request), limit=100_000, offset=0)
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(LEDGER_COLUMNS), lineterminator="\n")
-    writer.writeheader()
-    for entry in items:
-        writer.writerow(entry.as_record())
+    ledger_query.write_csv(db, _filter(request), out)
     return StreamingResponse(
         iter([out.getvalue()]),
         media_type="text/csv; charset=utf-8",
@@ -148,34 +113,22 @@ def ledger_csv(request: Request, db: Db, _user: PageViewer) -> Response:
 
 @router.get("/entries/{ref}")
 def entry_page(request: Request, db: Db, user: PageViewer, ref: str) -> Response:
-    revisions = ledger.entry_history(db, ref)
-    if not revisions:
-        raise ProblemError(404, "Not found", f"No entry {ref}.")
+    revisions = entries.history(db, ref)
+    found = entries.detail(db, ref)
     loc = Localizer(language(request))
-    timeline: list[dict[str, Any]] = []
-    previous: dict[str, Any] = {}
-    for r in revisions:
-        record = entry_json(r.entry)
-        changes = [(k, previous[k], v) for k, v in record.items() if previous and previous[k] != v]
-        timeline.append(
-            {"revision": r.revision, "at": loc.datetime(_utc(r.recorded_at)), "by": r.recorded_by, "changes": changes}
-        )
-        previous = record
-    latest = revisions[-1].entry
-    findings = ledger.entry_findings(db, latest, catalog.agreements_as_of(db))
+    timeline = [
+        {"revision": r.revision, "at": loc.datetime(r.recorded_at), "by": r.recorded_by, "changes": r.changes}
+        for r in reversed(revisions)
+    ]
     return render(
         request,
         "entry.html.j2",
         user,
-        entry=entry_view(latest, loc),
-        record=entry_json(latest),
-        timeline=list(reversed(timeline)),
-        findings=[finding_view(f, loc) for f in findings],
+        entry=entry_view(found.entry, loc),
+        record=found.latest.record,
+        timeline=timeline,
+        findings=[finding_view(f, loc) for f in found.findings],
     )
-
-
-def _utc(moment: dt.datetime) -> dt.datetime:
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
 
 
 @router.get("/entries")

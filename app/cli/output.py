@@ -1,4 +1,4 @@
-"""Human and JSON rendering for the CLI (rich tables; documented JSON shapes)."""
+"""Human and JSON output for the CLI: rich tables, and the documented JSON shapes."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 import sys
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -14,13 +14,24 @@ from rich.table import Table
 
 from app.domain.findings import Finding, Severity
 from app.domain.quota import QuotaRow
-from app.services.ledger import CheckResult
+
+if TYPE_CHECKING:
+    from app.services.ledger import CheckResult
+    from app.services.status import QuotaStatus
 
 # Piped output (a file, a pager, CI logs) gets a wide fixed width instead of
 # rich's 80-column fallback, which would fold every quota table into noise.
 console = Console(width=None if sys.stdout.isatty() else 150)
 
 _SEVERITY_STYLE = {Severity.VIOLATION: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+
+
+def emit(as_json: bool, data: object, text: str) -> None:
+    """The documented JSON shape with --json, else one line for a person."""
+    if as_json:
+        print_json(data)
+    else:
+        console.print(text)
 
 
 def print_json(data: Any) -> None:
@@ -103,27 +114,20 @@ def quota_table(title: str, rows: Sequence[QuotaRow], party_columns: Sequence[tu
     return table
 
 
-def show_quota(rows: Sequence[QuotaRow], *, state: str | None, show_all: bool, concerns: Any) -> None:
-    """Untouched pairwise rows are hidden unless --all: VD alone has 3,000 ordered pairs."""
-
-    def shown(r: QuotaRow) -> bool:
-        pairwise = r.kind in ("per_inspecting_state", "pair", "per_object", "per_object_per_inspecting_state")
-        return show_all or not pairwise or r.used + r.pending > 0 or (state is not None and r.kind == "pair")
-
-    visible = [r for r in rows if shown(r)]
+def show_quota(status: QuotaStatus, state: str | None) -> None:
     if state is None:
         columns = [("receiving", "receiving_state"), ("inspecting", "inspecting_state"), ("object", "object")]
-        console.print(quota_table("Quota status", visible, columns))
+        console.print(quota_table("Quota status", status.accept, columns))
     else:
-        accept = [r for r in visible if concerns(r, "receiving")]
-        conduct = [r for r in visible if concerns(r, "inspecting")]
-        console.print(
-            quota_table(f"What {state} must still accept", accept, [("from", "inspecting_state"), ("object", "object")])
+        accept = quota_table(
+            f"What {state} must still accept", status.accept, [("from", "inspecting_state"), ("object", "object")]
         )
-        console.print(quota_table(f"What {state} may still conduct", conduct, [("in", "receiving_state")]))
-    hidden = len(rows) - len(visible)
-    if hidden:
-        console.print(f"[dim]{hidden} pairwise rows with nothing used or pending are hidden; --all shows them.[/]")
+        console.print(accept)
+        console.print(quota_table(f"What {state} may still conduct", status.conduct, [("in", "receiving_state")]))
+    if status.hidden:
+        console.print(
+            f"[dim]{status.hidden} pairwise rows with nothing used or pending are hidden; --all shows them.[/]"
+        )
 
 
 def show_findings(findings: Iterable[Finding]) -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 from rich.table import Table
 
-from app.cli_output import console
+from app.cli.output import console
 from app.domain.proposal import record_of
 from app.domain.reconcile import Kind, summary
 

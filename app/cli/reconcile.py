@@ -1,6 +1,6 @@
-"""``csbm statement``, ``csbm reconcile`` and ``csbm reconciliation`` (and ``csbm keys``, app/cli_keys.py).
+"""``csbm statement``, ``csbm reconcile`` and ``csbm reconciliation`` (and ``csbm keys``, app/cli/keys.py).
 
-Registered from app/cli.py. Key operations need ``--user`` (or CSBM_USER) to
+Key operations need ``--user`` (or CSBM_USER) to
 name an enabled admin account; the passphrase of the signing key comes from
 CSBM_KEY_PASSPHRASE or a prompt, never from the command line.
 """
@@ -14,8 +14,13 @@ from typing import Annotated, Any
 
 import typer
 
-from app.cli import DatabaseUrl, Json, User, _database_errors, _fail, _now, _session, _settings
-from app.cli_output import console, print_json
+from app.cli.common import Json, User, commands, group
+from app.cli.common import Url as DatabaseUrl
+from app.cli.common import fail as _fail
+from app.cli.common import now as _now
+from app.cli.common import session as _session
+from app.cli.common import settings as _settings
+from app.cli.output import console, print_json
 from app.domain.errors import DomainError
 from app.domain.reconcile import DEFAULT_TOLERANCE_DAYS, Resolution
 from app.domain.report import parse_period
@@ -23,23 +28,12 @@ from app.domain.report import parse_period
 PASSPHRASE_ENV = "CSBM_KEY_PASSPHRASE"
 EXIT_USAGE = 2
 
-keys_app = typer.Typer(
-    help="The centre's signing key and the partners' public keys (admin only).", no_args_is_help=True
-)
-statement_app = typer.Typer(help="Statements of what we recorded with a partner.", no_args_is_help=True)
-reconciliation_app = typer.Typer(help="Reconciliations with partners' statements.", no_args_is_help=True)
+app = commands()
+statement_app = group(app, "statement", "Statements of what we recorded with a partner.")
+reconciliation_app = group(app, "reconciliation", "Reconciliations with partners' statements.")
 
 KeyFile = Annotated[Path | None, typer.Option("--key", help="The private key file; default CSBM_SIGNING_KEY")]
 HomeState = Annotated[str | None, typer.Option("--home-state", help="Default CSBM_HOME_STATE")]
-
-
-def register(app: typer.Typer) -> None:
-    from app.cli_keys import keys_app
-
-    app.add_typer(keys_app, name="keys")
-    app.add_typer(statement_app, name="statement")
-    app.add_typer(reconciliation_app, name="reconciliation")
-    app.command("reconcile")(reconcile_command)
 
 
 def _home(home_state: str | None, database_url: str | None) -> str:
@@ -68,15 +62,11 @@ def _passphrase(path: Path) -> str | None:
 
 def _run(database_url: str | None, action: Any, *, write: bool = True) -> Any:
     """Run ``action(session)`` in one transaction; bad input ends the command with its message."""
-    from sqlalchemy.exc import OperationalError
-
     try:
         with _session(database_url, write=write) as session:
             return action(session)
     except DomainError as exc:
         _fail(str(exc))
-    except OperationalError as exc:
-        _database_errors(exc)
 
 
 def _read(file: Path) -> bytes:
@@ -172,6 +162,7 @@ def statement_accept_countersignature(
 # ---- reconcile ----------------------------------------------------------------------------
 
 
+@app.command("reconcile")
 def reconcile_command(
     file: Annotated[Path, typer.Argument(help="The partner's statement: csbm JSON, or the CSV form")],
     tolerance_days: Annotated[
@@ -199,7 +190,7 @@ def reconcile_command(
 
 
 def _show(view: Any, json_out: bool) -> None:
-    from app.cli_reconcile_output import show_reconciliation
+    from app.cli.reconcile_output import show_reconciliation
 
     if json_out:
         print_json(view.as_json())

@@ -13,13 +13,16 @@ from typing import Annotated
 
 import typer
 
-from app.cli import DatabaseUrl, Json, User, _fail, _now, _settings
-from app.cli_output import console, print_json
-from app.cli_reconcile import EXIT_USAGE, PASSPHRASE_ENV, KeyFile, _home, _key_path, _read, _run, _write
+from app.cli.common import Json, User, commands, group
+from app.cli.common import Url as DatabaseUrl
+from app.cli.common import fail as _fail
+from app.cli.common import now as _now
+from app.cli.common import settings as _settings
+from app.cli.output import console, print_json
+from app.cli.reconcile import EXIT_USAGE, PASSPHRASE_ENV, KeyFile, _home, _key_path, _read, _run, _write
 
-keys_app = typer.Typer(
-    help="The centre's signing key and the partners' public keys (admin only).", no_args_is_help=True
-)
+app = commands()
+keys_app = group(app, "keys", "The centre's signing key and the partners' public keys (admin only).")
 
 
 def _new_passphrase(unencrypted: bool) -> str | None:

@@ -1,40 +1,30 @@
 """``csbm doctor``: whether this installation is fit to use (app/services/doctor/).
 
-Registered by app/cli.py; exit 1 when any check failed, 0 otherwise (warnings too).
+Exit 1 when any check failed, 0 otherwise (warnings too).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Annotated
-
 import typer
 from rich.markup import escape
 
-from app.cli_output import console, print_json
-from app.config import Settings
-from app.db.session import make_engine
+from app.cli.common import Json, Url, commands, database, now, settings
+from app.cli.output import console, print_json
 from app.services import doctor as checkup
+
+app = commands()
 
 _STYLE = {checkup.Status.OK: "green", checkup.Status.WARNING: "yellow", checkup.Status.FAILED: "bold red"}
 
 
-def doctor(
-    database_url: Annotated[
-        str | None, typer.Option("--database-url", help="SQLAlchemy URL; default CSBM_DATABASE_URL or var/csbm.sqlite3")
-    ] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="Print the documented JSON shape")] = False,
-) -> None:
-    """Check this installation: database and migrations, agreements, chains, fonts, folders,
-    backups, scheduler, mail, clock. Exit 1 if any check failed."""
-    settings = Settings()
-    if database_url:
-        settings.database_url = database_url
-    engine = make_engine(settings.resolved_database_url())
-    try:
-        diagnosis = checkup.diagnose(settings, engine, now=dt.datetime.now(dt.UTC))
-    finally:
-        engine.dispose()
+@app.command("doctor")
+def doctor(database_url: Url = None, json_out: Json = False) -> None:
+    """Check this installation: database, migrations, agreements, chains, fonts, folders, backups, mail.
+
+    Also the scheduler's lease and the clock. Exit 1 if any check failed."""
+    chosen = settings(database_url)
+    with database(database_url) as engine:
+        diagnosis = checkup.diagnose(chosen, engine, now=now())
     if json_out:
         print_json(diagnosis.as_json())
     else:

@@ -1,0 +1,84 @@
+"""The ``csbm`` command line: one module per command group, each imported when it runs.
+
+Exit codes: 0 success; 1 bad input, nothing written; 2 usage error;
+3 refused by a quota check, nothing written.
+
+This module imports Typer and nothing heavy: ``csbm --help`` lists the table
+below, and a command's module (with SQLAlchemy, pydantic, WeasyPrint, ...) is
+imported only when that command runs. Each entry's help line is its
+command's docstring's first line; tests/unit/test_cli_startup.py keeps them equal.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from app.cli.lazy import EXIT_BAD_INPUT, Lazy, LazyGroup, error
+from app.domain.errors import DomainError
+
+COMMANDS = {
+    "db": Lazy("app.cli.db", "The database."),
+    "agreements": Lazy("app.cli.agreements", "Agreements: load, list, validate."),
+    "ledger": Lazy("app.cli.ledger", "The ledger of inspections, visits and flights."),
+    "declare": Lazy("app.cli.declarations", "Record a declaration that a quota is computed from."),
+    "declarations": Lazy(
+        "app.cli.declarations", "Declarations: list them (the default), import or export the annual exchange's CSV."
+    ),
+    "quota": Lazy("app.cli.status", "How much of each quota is used, pending and left, in both directions."),
+    "findings": Lazy("app.cli.status", "List findings about entries that start in a date range."),
+    "check": Lazy(
+        "app.cli.status",
+        "What a proposed entry would do to the quotas and which findings it would raise; records nothing.",
+    ),
+    "report": Lazy("app.cli.reports", "Write a compliance report; a report once filed is never overwritten."),
+    "scheduler": Lazy("app.cli.scheduler", "The report scheduler (its own process)."),
+    "serve": Lazy(
+        "app.cli.serve", "Serve the web app and the API (the scheduler runs separately: csbm scheduler run)."
+    ),
+    "users": Lazy("app.cli.accounts", "Web users and roles (viewer, officer, admin)."),
+    "tokens": Lazy("app.cli.accounts", "API tokens (stored hashed, with an expiry)."),
+    "audit": Lazy("app.cli.audit", "Tamper evidence: verify the revision hash chains."),
+    "backup": Lazy("app.cli.audit", "Write one consistent, portable archive of every table (safe while the app runs)."),
+    "restore": Lazy(
+        "app.cli.audit",
+        "Load an archive into an empty database of either kind; its chains must verify, or nothing is loaded.",
+    ),
+    "demo": Lazy("app.cli.demo", "Load the shipped agreements and the illustrative Belarus sample data (idempotent)."),
+    "doctor": Lazy(
+        "app.cli.doctor",
+        "Check this installation: database, migrations, agreements, chains, fonts, folders, backups, mail.",
+    ),
+    "keys": Lazy("app.cli.keys", "The centre's signing key and the partners' public keys (admin only)."),
+    "statement": Lazy("app.cli.reconcile", "Statements of what we recorded with a partner."),
+    "reconcile": Lazy("app.cli.reconcile", "Reconcile a partner's statement with our ledger and record the result."),
+    "reconciliation": Lazy("app.cli.reconcile", "Reconciliations with partners' statements."),
+}
+
+
+class Csbm(LazyGroup):
+    table = COMMANDS
+
+
+app = typer.Typer(
+    cls=Csbm,
+    help="csbm: compliance tracker for confidence- and security-building measures.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_show_locals=False,
+)
+
+
+@app.callback()
+def csbm() -> None:
+    """csbm: compliance tracker for confidence- and security-building measures."""
+
+
+def main() -> None:
+    try:
+        app()
+    except DomainError as exc:
+        # A domain rule refused something outside any command: say what, not how.
+        error(f"csbm: {exc}")
+        sys.exit(EXIT_BAD_INPUT)

@@ -1,0 +1,90 @@
+"""``csbm ledger``: import, record, export and trace the ledger's entries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from app.cli.common import (
+    AsOf,
+    Json,
+    Url,
+    User,
+    commands,
+    entry_fields,
+    entry_options,
+    group,
+    now,
+    session,
+    who,
+    write_file,
+)
+from app.cli.lazy import error
+from app.cli.output import console, emit, print_json
+from app.services import entries, ledger
+from app.services.errors import FileRejected
+from app.services.ledger_csv import LedgerFileError
+from app.services.status import replay_moment
+
+app = commands()
+ledger_app = group(app, "ledger", "The ledger of inspections, visits and flights.")
+Csv = Annotated[Path, typer.Argument(help="Ledger CSV")]
+Output = Annotated[Path, typer.Argument(help="Where to write the CSV ('-' for standard output)")]
+WithinQuota = Annotated[bool, typer.Option("--within-quota", help="Refuse (exit 3) if it would go over any limit")]
+
+
+@ledger_app.command("import")
+def import_file(file: Csv, url: Url = None, user: User = None, as_json: Json = False) -> None:
+    """Import a ledger CSV, all or nothing. Changed rows become new revisions."""
+    try:
+        with session(url, write=True) as s:
+            summary = ledger.import_ledger(s, file, entries.entry_context(s), at=now(), by=who(url, user))
+    except LedgerFileError as exc:
+        raise FileRejected(str(file), exc.messages) from None
+    counts = f"{summary.created} new, {summary.revised} revised, {summary.unchanged} unchanged."
+    emit(as_json, summary.as_json(), f"{file}: {counts}")
+
+
+@ledger_app.command("add")
+@entry_options()
+def add(
+    within_quota: WithinQuota = False, url: Url = None, user: User = None, as_json: Json = False, **options: str | None
+) -> None:
+    """Record one entry (a new revision when the ref exists with other values)."""
+    values = entry_fields(options)
+    try:
+        with session(url, write=True) as s:
+            recorded = entries.record(s, values, at=now(), by=who(url, user), within_quota=within_quota)
+    except ledger.QuotaRefused as exc:
+        if as_json:
+            print_json({"ref": values["ref"], "outcome": "refused", **exc.result.as_json()})
+        for finding in exc.result.over_limit:
+            error(finding.message)
+        raise
+    ref, outcome = recorded.entry.ref, str(recorded.outcome)
+    emit(as_json, {"ref": ref, "outcome": outcome}, f"{ref}: {outcome}")
+
+
+@ledger_app.command("export")
+def export(file: Output, url: Url = None, as_of: AsOf = None) -> None:
+    """Export the ledger (as of a time) as CSV in the import format."""
+    when = replay_moment(as_of)
+    with session(url) as s:
+        count = write_file(file, lambda stream: ledger.export_ledger(s, stream, as_of=when))
+    if str(file) != "-":
+        error(f"{file}: {count} entries written.")
+
+
+@ledger_app.command("history")
+def history(ref: Annotated[str, typer.Argument()], url: Url = None, as_json: Json = False) -> None:
+    """Every revision of an entry, with who recorded it and when."""
+    with session(url) as s:
+        revisions = entries.history(s, ref)
+    if as_json:
+        print_json([r.as_json() for r in revisions])
+        return
+    for i, r in enumerate(revisions):
+        what = "changed " + ", ".join(f"{k}: {a!r} -> {b!r}" for k, a, b in r.changes) if i else "created"
+        console.print(f"[bold]revision {r.revision}[/] {r.recorded_at.isoformat()} by {r.recorded_by}: {what}")

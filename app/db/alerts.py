@@ -1,0 +1,29 @@
+"""Queries for the alerts a scheduled check raises."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.db.models import Alert
+
+
+def open_alert_id(session: Session, *, kind: str, message: str) -> int | None:
+    return session.scalar(
+        select(Alert.id).where(Alert.kind == kind, Alert.message == message, Alert.acknowledged_at.is_(None))
+    )
+
+
+def add_alert(session: Session, *, kind: str, message: str, at: dt.datetime) -> None:
+    session.add(Alert(raised_at=at, kind=kind, message=message))
+    session.flush()
+
+
+def open_alerts(session: Session) -> list[Alert]:
+    return list(session.scalars(select(Alert).where(Alert.acknowledged_at.is_(None)).order_by(Alert.raised_at.desc())))
+
+
+def alert_by_id(session: Session, alert_id: int) -> Alert | None:
+    return session.get(Alert, alert_id)
