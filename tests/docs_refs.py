@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from typer import _click as click
 from starlette.routing import Match
+from typer import _click as click
 
 from app.cli import app as cli_app
 from app.config import Settings

@@ -48,6 +48,25 @@ def validate(directory: Folder = None) -> None:
         console.print(f"{item.filename}: valid ({item.agreement.id}, {len(item.agreement.quota_rules)} quota rules)")
 
 
+@agreements.command("doc")
+def doc(
+    directory: Folder = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Where to write it (default: standard output)")] = None,
+) -> None:
+    """Write every rule, value, source and confidence of the agreement files as Markdown (docs/rules.md)."""
+    from app.catalog.rules_doc import render
+
+    try:
+        loaded = load_directory(directory or catalog.shipped_agreements())
+    except CatalogError as exc:
+        fail(str(exc))
+    text = render(item.agreement for item in loaded)
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+
+
 @agreements.command("list")
 def listed(url: Url = None, as_of: AsOf = None, as_json: Json = False) -> None:
     """List the loaded agreements."""

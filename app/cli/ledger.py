@@ -88,3 +88,32 @@ def history(ref: Annotated[str, typer.Argument()], url: Url = None, as_json: Jso
     for i, r in enumerate(revisions):
         what = "changed " + ", ".join(f"{k}: {a!r} -> {b!r}" for k, a, b in r.changes) if i else "created"
         console.print(f"[bold]revision {r.revision}[/] {r.recorded_at.isoformat()} by {r.recorded_by}: {what}")
+
+
+@ledger_app.command("as-guest")
+def as_guest(
+    state: Annotated[str, typer.Argument(help="The state that took part as a guest, e.g. BY")],
+    year: Annotated[int | None, typer.Option("--year", help="Default: this year")] = None,
+    url: Url = None,
+    as_json: Json = False,
+) -> None:
+    """Other states' activities in which a state took part as a guest; they count against none of its quotas."""
+    from app.services import ledger_query
+
+    with session(url) as s:
+        found = ledger_query.as_guest(s, state.upper(), year, now().date())
+    if as_json:
+        print_json(found.as_json())
+        return
+    for e in found.entries:
+        guests = " ".join(str(g) for g in e.guests)
+        console.print(
+            f"{e.ref}  {e.agreement}  {e.activity}  {e.inspecting_state} -> {e.receiving_state}  "
+            f"{e.start_day}  guests {guests}",
+            highlight=False,
+        )
+    console.print(
+        f"{found.state} took part as a guest in {len(found.entries)} activit(ies) in {found.year}; "
+        "they count against none of its quotas.",
+        highlight=False,
+    )

@@ -81,6 +81,8 @@ def _quarter_end(start: date) -> date:
 
 def _remaining_cell(row: QuotaRow) -> str:
     text = row.describe_remaining()
+    if not row.binds:
+        return f"[dim]{text}[/]"
     if row.limit is None:
         return f"[yellow]{text}[/]"
     if row.remaining is not None and row.remaining < 0:

@@ -24,6 +24,7 @@ from sqlalchemy import (
     bindparam,
     exists,
     func,
+    literal,
     or_,
     select,
     text,
@@ -362,6 +363,7 @@ class EntryCriteria(Protocol):
     start: dt.date | None
     end: dt.date | None
     text: str | None  # in ref, location, object or notes
+    guest: str | None  # a state that sent guest inspectors
 
 
 def _filtered(query: Any, f: EntryCriteria) -> Any:
@@ -373,6 +375,9 @@ def _filtered(query: Any, f: EntryCriteria) -> Any:
         query = query.where(EntryRevision.activity == f.activity)
     if f.status:
         query = query.where(EntryRevision.status == f.status)
+    if f.guest:
+        # guests is "IT:1 NL:1": a state's pair follows a space once one is put in front.
+        query = query.where((literal(" ") + EntryRevision.guests).like(f"% {f.guest}:%"))
     if f.start:
         query = query.where(EntryRevision.start_on >= f.start)
     if f.end:

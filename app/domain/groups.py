@@ -10,7 +10,7 @@ from app.domain.agreement import Agreement, QuotaRule, RuleKind, Source
 from app.domain.findings import Code, Finding, Responsible
 from app.domain.ledger import LedgerEntry
 from app.domain.limits import DeclarationKey, ResolvedLimit
-from app.domain.messages import message_params
+from app.domain.messages import message_params, rule_anchor
 from app.domain.periods import Period
 from app.domain.quota import RowKey
 
@@ -57,6 +57,8 @@ def make_finding(
         "receiving": entry.receiving_state,
         "inspecting": entry.inspecting_state,
         "object": entry.object,
+        # The force finding's rule is the agreement's status section.
+        "rule_anchor": rule_anchor(agreement.id, "status" if rule_id == "in_force" else rule_id),
     }
     params = message_params(source, **(about | values))
     return Finding(
@@ -118,6 +120,7 @@ def _declaration_finding(agreement: Agreement, key: DeclarationKey, rules: list[
         scope=", ".join(r.id for r in rules),
         count=len(refs),
         refs=listed,
+        rule_anchor=rule_anchor(agreement.id, rules[0].id),
     )
     return Finding(
         code=Code.MISSING_DECLARATION,

@@ -59,6 +59,15 @@ STANDING_TEMPLATES: dict[str, tuple[str, str]] = {
     "not_in_force": (N_("not in force since {since}"), N_("not in force")),
 }
 SOURCE_TEMPLATE = N_("Source: {where} (confidence: {confidence})")
+RULE_TEMPLATE = N_("The rule: docs/rules.md#{anchor}")
+RULES_DOCUMENT = "docs/rules.md"
+
+
+def rule_anchor(agreement: str, rule: str | None = None) -> str:
+    """A rule's place in docs/rules.md: ``<agreement>-<rule>``, or the agreement's own section."""
+    return f"{agreement}-{rule}" if rule else agreement
+
+
 CONFIDENCE_WORDS = {"text": N_("text"), "secondary": N_("secondary"), "believed": N_("believed")}
 
 Params = tuple[tuple[str, str], ...]
@@ -102,4 +111,6 @@ def render_message(
     text = translate(_TEMPLATES[code]).format(**values)
     confidence = translate(CONFIDENCE_WORDS.get(values["source_confidence"], values["source_confidence"]))
     source = translate(SOURCE_TEMPLATE).format(where=values["source_where"], confidence=confidence)
-    return f"{text}. {source}."
+    if "rule_anchor" not in values:
+        return f"{text}. {source}."
+    return f"{text}. {source}. {translate(RULE_TEMPLATE).format(anchor=values['rule_anchor'])}."

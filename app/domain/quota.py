@@ -79,6 +79,8 @@ class QuotaRow:
             return standing_words(self.force, self.force_since.isoformat() if self.force_since else None)
         if self.limit is None:
             return "unknown (declaration missing)"
+        if self.limit == 0 and not self.used + self.pending:
+            return "none provided"
         remaining = self.limit - self.used - self.pending
         if remaining < 0:
             return f"beyond the obligation by {-remaining}"

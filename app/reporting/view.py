@@ -171,6 +171,7 @@ class EntryView:
     team_size: str
     location: str
     guests: str
+    cause: str
     entry: LedgerEntry
 
 
@@ -318,6 +319,7 @@ def entry_view(entry: LedgerEntry, loc: Localizer) -> EntryView:
         team_size="" if entry.team_size is None else loc.number(entry.team_size),
         location=entry.location or entry.object,
         guests=guests_text(entry, loc),
+        cause=loc._(CAUSE_LABELS[entry.cause]) if entry.cause else "",
         entry=entry,
     )
 

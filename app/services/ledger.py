@@ -16,7 +16,7 @@ from app.db.chain_writer import LedgerWriter, lock_writers
 from app.domain.agreement import Agreement
 from app.domain.chain import entry_texts
 from app.domain.engine import addition_scope, entry_window, evaluate_addition
-from app.domain.findings import Finding
+from app.domain.findings import Code, Finding
 from app.domain.ledger import LedgerEntry
 from app.domain.quota import QuotaRow
 from app.domain.report import entry_json
@@ -66,7 +66,7 @@ class CheckResult:
                     **after.as_json(),
                     "used_before": before.used if before else 0,
                     "pending_before": before.pending if before else 0,
-                    "remaining_before": before.remaining if before else after.limit,
+                    "remaining_before": before.remaining if before else (after.limit if after.binds else None),
                 }
                 for before, after in self.rows
             ],
@@ -217,7 +217,8 @@ def check_entry(session: Session, entry: LedgerEntry, agreement: Agreement) -> C
         entry=entry,
         rows=addition.rows,
         findings=addition.findings,
-        over_limit=[f for f in addition.findings if f.code.over_limit],
+        # A suspended or withdrawn obligation is no obligation: no quota to be within.
+        over_limit=[f for f in addition.findings if f.code.over_limit or f.code is Code.NOT_IN_FORCE],
     )
 
 

@@ -10,7 +10,11 @@ from sqlalchemy.orm import Session
 
 from app.db import repositories as repo
 from app.domain.ledger import LedgerEntry
+from app.domain.report import entry_json
+from app.services.errors import InvalidInput
 from app.services.ledger_csv import write_ledger
+from app.services.states import checked_state
+from app.services.status import chosen_year
 
 UPCOMING_DAYS = 120
 CSV_LIMIT = 100_000
@@ -25,6 +29,7 @@ class EntryFilter:
     start: dt.date | None = None
     end: dt.date | None = None
     text: str | None = None  # in ref, location, object or notes
+    guest: str | None = None  # a state that sent guest inspectors
 
 
 def search(
@@ -40,6 +45,29 @@ def upcoming(session: Session, state: str, today: dt.date) -> list[LedgerEntry]:
         session, EntryFilter(state=state, start=today, end=today + dt.timedelta(days=UPCOMING_DAYS)), limit=20, offset=0
     )
     return [e for e in sorted(found, key=lambda e: e.start_day) if e.status.is_pending]
+
+
+@dataclass(frozen=True, slots=True)
+class GuestParticipation:
+    state: str
+    year: int
+    entries: list[LedgerEntry]
+
+    def as_json(self) -> dict[str, object]:
+        return {"state": self.state, "year": self.year, "entries": [entry_json(e) for e in self.entries]}
+
+
+def as_guest(session: Session, state: str | None, year: int | None, today: dt.date) -> GuestParticipation:
+    """Other states' activities of a year in which ``state`` took part as a guest, soonest first.
+
+    Quotas count against the lead (inspecting) state only: these count against none of ``state``'s."""
+    chosen = checked_state(state) if state else None
+    if chosen is None:
+        raise InvalidInput.one("state", "name the state whose participation as a guest to list, e.g. BY")
+    when = chosen_year(year, None, today)
+    window = EntryFilter(guest=chosen, start=dt.date(when, 1, 1), end=dt.date(when, 12, 31))
+    found, _total = search(session, window, limit=CSV_LIMIT, offset=0)
+    return GuestParticipation(chosen, when, sorted(found, key=lambda e: (e.start_day, e.ref)))
 
 
 def write_csv(session: Session, f: EntryFilter, stream: TextIO) -> int:

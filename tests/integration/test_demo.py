@@ -56,9 +56,9 @@ class TestTheSampleData:
             engine.dispose()
         imports = [(action, target, json.loads(after)) for action, target, after in rows if action.endswith("import")]
         assert imports == [
-            ("declarations.import", "declarations.csv", {"created": 11, "revised": 0, "unchanged": 0}),
-            ("ledger.import", "ledger.csv", {"created": 203, "revised": 0, "unchanged": 0}),
-            ("declarations.import", "declarations.csv", {"created": 0, "revised": 0, "unchanged": 11}),
-            ("ledger.import", "ledger.csv", {"created": 0, "revised": 0, "unchanged": 203}),
+            ("declarations.import", "declarations.csv", {"created": 12, "revised": 0, "unchanged": 0}),
+            ("ledger.import", "ledger.csv", {"created": 205, "revised": 0, "unchanged": 0}),
+            ("declarations.import", "declarations.csv", {"created": 0, "revised": 0, "unchanged": 12}),
+            ("ledger.import", "ledger.csv", {"created": 0, "revised": 0, "unchanged": 205}),
         ]
         assert not [action for action, _, _ in rows if action == "declaration.record"]

@@ -38,12 +38,20 @@ def list_entries(
     date_from: Annotated[dt.date | None, Query(alias="from")] = None,
     date_to: Annotated[dt.date | None, Query(alias="to")] = None,
     q: Annotated[str | None, Query(max_length=100, description="Text in ref, location, object or notes")] = None,
+    guest: Annotated[str | None, Query(max_length=2, description="A state that took part as a guest")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> dict[str, Any]:
     """Entries as currently recorded, newest first."""
     f = ledger_query.EntryFilter(
-        agreement=agreement, state=state, activity=activity, status=status, start=date_from, end=date_to, text=q
+        agreement=agreement,
+        state=state,
+        activity=activity,
+        status=status,
+        start=date_from,
+        end=date_to,
+        text=q,
+        guest=guest,
     )
     items, total = ledger_query.search(db, f, limit=limit, offset=offset)
     return {"items": [entry_json(e) for e in items], "total": total, "limit": limit, "offset": offset}

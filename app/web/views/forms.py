@@ -7,10 +7,9 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from app.domain.agreement import Activity
-from app.domain.ledger import LEDGER_COLUMNS, Status
-from app.domain.report import entry_json
+from app.domain.ledger import LEDGER_COLUMNS, Cause, Status
 from app.reporting.i18n import Localizer
-from app.reporting.view import ACTIVITY_LABELS, STATUS_LABELS, finding_view, summary_row
+from app.reporting.view import ACTIVITY_LABELS, CAUSE_LABELS, STATUS_LABELS, finding_view, summary_row
 from app.services import catalog, entries, ledger
 from app.services.accounts import Principal
 from app.services.errors import Conflict, InvalidInput
@@ -53,6 +52,7 @@ def _form_page(
         agreements=sorted(catalog.agreements_as_of(db)),
         activities_t=[(a.value, loc._(ACTIVITY_LABELS[a])) for a in Activity],
         statuses_t=[(s.value, loc._(STATUS_LABELS[s])) for s in Status],
+        causes_t=[(c.value, loc._(CAUSE_LABELS[c])) for c in Cause],
     )
 
 
@@ -63,8 +63,8 @@ def new_entry(request: Request, db: Db, user: PageOfficer) -> Response:
 
 @router.get("/entries/{ref}/edit")
 def edit_entry(request: Request, db: Db, user: PageOfficer, ref: str) -> Response:
-    values = {k: "" if v is None else str(v) for k, v in entry_json(entries.existing(db, ref)).items()}
-    return _form_page(request, db, user, values, editing=ref)
+    # The fields as the CSV writes them: guests as STATE:N pairs, objects joined by ';'.
+    return _form_page(request, db, user, entries.existing(db, ref).as_record(), editing=ref)
 
 
 async def _submitted(request: Request) -> tuple[dict[str, str], str]:
