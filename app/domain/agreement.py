@@ -1,4 +1,4 @@
-"""Agreements as obligations with quotas (SEMANTICS sections 1, 3 and 4)."""
+"""Agreements as obligations with quotas (docs/semantics.md sections 1, 3 and 4)."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ class TimingKind(StrEnum):
     MIN_NOTICE_HOURS = "min_notice_hours"
     MAX_DURATION_HOURS = "max_duration_hours"
     MAX_TEAM_SIZE = "max_team_size"
-    # Recorded for reference only: SEMANTICS defines no finding for it.
+    # Recorded for reference only: no finding is defined for it.
     ENTRY_WITHIN_HOURS = "entry_within_hours"
 
 

@@ -1,6 +1,6 @@
 """What an entry counts as against a quota: nothing, pending or used, and how many times.
 
-SEMANTICS section 2: requested and accepted activities reserve a slot
+docs/semantics.md section 2: requested and accepted activities reserve a slot
 (pending), conducted ones are used, and refused, cancelled and force-majeure
 ones count against nothing. The statuses an agreement defines for itself
 (``outcomes`` in its file) follow its data: a curtailed Open Skies flight

@@ -372,7 +372,7 @@ def _over_limit(agreement: Agreement, group: CountedGroup) -> list[tuple[int, Le
     rule, limit = group.rule, group.limit.value
     if limit is None:
         return []
-    # SEMANTICS section 5: the active quota is exceeded by what was conducted;
+    # docs/semantics.md section 5: the active quota is exceeded by what was conducted;
     # every other cap is taken by what is counted (pending or used).
     counted = [e for e in group.entries if rule.kind is not RuleKind.ACTIVE or tally(agreement, e) is Tally.USED]
     return [(n, e) for n, e in enumerate(counted, start=1) if n > limit]

@@ -1,4 +1,4 @@
-"""Finding codes, their severity and the state responsible (SEMANTICS section 5)."""
+"""Finding codes, their severity and the state responsible (docs/semantics.md section 5)."""
 
 from __future__ import annotations
 

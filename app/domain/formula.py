@@ -1,6 +1,6 @@
 """A small, safe evaluator for quota formulas held in agreement files.
 
-Formulas are data (SEMANTICS section 3): "one per 60 units or portion
+Formulas are data (docs/semantics.md section 3): "one per 60 units or portion
 thereof, at most 15" is ``min(15, ceil(units / 60))``. Python's ``eval`` is
 never used on file content. The grammar is deliberately tiny:
 

@@ -1,4 +1,4 @@
-"""Ledger entries and declarations (SEMANTICS sections 1 and 2)."""
+"""Ledger entries and declarations (docs/semantics.md sections 1 and 2)."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ class Status(StrEnum):
 
     @property
     def is_pending(self) -> bool:
-        """Requested or accepted: reserves a slot (SEMANTICS section 2)."""
+        """Requested or accepted: reserves a slot (docs/semantics.md section 2)."""
         return self in (Status.REQUESTED, Status.ACCEPTED)
 
     @property
@@ -131,7 +131,7 @@ class LedgerEntry:
         return day_of(self.end)
 
     def counting_key(self) -> tuple[Any, ...]:
-        """SEMANTICS section 3: counted in order of start, then requested_at, then ref."""
+        """docs/semantics.md section 3: counted in order of start, then requested_at, then ref."""
         return (start_instant(self.start), start_instant(self.requested_at), self.ref)
 
     def as_record(self) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""Resolving a rule's limit for one group in one period (SEMANTICS section 3).
+"""Resolving a rule's limit for one group in one period (docs/semantics.md section 3).
 
 A limit is a constant, a formula over declarations, or a share of another
 rule's limit. A period uses the declarations of the year in which it starts;

@@ -1,6 +1,6 @@
 """Moments: a ledger timestamp is either a calendar date or a UTC datetime.
 
-SEMANTICS section 4: a timing rule is checked only when both of its timestamps
+docs/semantics.md section 4: a timing rule is checked only when both of its timestamps
 carry a time of day, so the distinction between "a date" and "midnight on that
 date" must survive the whole way through; it is never guessed.
 """
@@ -37,7 +37,7 @@ def end_instant(moment: Moment) -> datetime:
 
 
 def parse_moment(text: str, *, field: str) -> Moment:
-    """Parse ISO 8601; a datetime without a zone is UTC (SEMANTICS section 6)."""
+    """Parse ISO 8601; a datetime without a zone is UTC (docs/semantics.md section 6)."""
     value = text.strip()
     if not value:
         raise DomainError("a date or datetime is required", field=field)

@@ -1,8 +1,8 @@
-"""Quota periods (SEMANTICS section 3).
+"""Quota periods (docs/semantics.md section 3).
 
 A rule counts over calendar years by default, or quarters, months, or a treaty
 year that starts on a given month and day. The CFE residual-period year starts
-on 16 March (REFERENCE, `cfe` treaty-year row), while its same-inspector cap
+on 16 March (agreements/cfe.yaml, with its source), while its same-inspector cap
 (PoI section II para 23) counts per calendar year: both kinds must coexist.
 """
 

@@ -1,4 +1,4 @@
-"""Report periods and report content (SEMANTICS section 6, "the JSON report").
+"""Report periods and report content (docs/semantics.md section 6, "the JSON report").
 
 A report covers a period: a quarter (``2019Q2``), a year (``2019``) or any
 date range (``2019-01-01..2019-03-31``). Its quota rows cover every quota

@@ -1,6 +1,6 @@
 """Findings about single entries: timing, force, concurrency and refusals.
 
-SEMANTICS sections 4 and 5. A timing rule is checked only when both of its
+docs/semantics.md sections 4 and 5. A timing rule is checked only when both of its
 timestamps carry a time of day; for a date-only entry the check is skipped
 rather than guessed. Team size needs no timestamps. Timing rules apply to a
 mission as a whole, however many objects it inspects.
@@ -147,7 +147,7 @@ def refusal_findings(
 ) -> list[Finding]:
     """refused_within_quota, unless the refusal was compliant.
 
-    SEMANTICS section 5: a refusal is compliant when the request exceeded a
+    docs/semantics.md section 5: a refusal is compliant when the request exceeded a
     quota or cap, broke a timing rule, or fell outside the agreement's force,
     or when it cited force majeure and the agreement accepts that. Where a
     needed limit is unknown, compliance cannot be established and no finding

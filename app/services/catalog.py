@@ -14,7 +14,7 @@ from app.catalog.loader import load_directory, parse_agreement
 from app.db import repositories as repo
 from app.db.migrate import shipped_path
 from app.db.models import AgreementVersion
-from app.domain.agreement import Agreement, Limit, LimitKind, Source
+from app.domain.agreement import Agreement, Limit, LimitKind, Source, TimingKind, TimingRule
 from app.domain.periods import PeriodKind, PeriodSpec
 from app.services.accounts import audit
 
@@ -107,6 +107,15 @@ def _period(spec: PeriodSpec) -> str:
     return str(spec.kind)
 
 
+def _timing(t: TimingRule) -> dict[str, Any]:
+    found: dict[str, Any] = {"activity": str(t.activity), "kind": str(t.kind), "value": t.value}
+    if t.kind is TimingKind.MAX_TEAM_SIZE:
+        found |= {"team": str(t.team), "team_source": _source(t.team_source)}
+    if t.per_further_object:
+        found |= {"per_further_object": t.per_further_object, "cap": t.cap}
+    return found | {"source": _source(t.source)}
+
+
 def describe_agreement(agreement: Agreement) -> dict[str, Any]:
     """An agreement as plain data: rules with sources, parties with status timelines."""
     return {
@@ -156,14 +165,23 @@ def describe_agreement(agreement: Agreement) -> dict[str, Any]:
                 "period": _period(r.period),
                 "limit": _limit(r.limit),
                 "party_limits": {p: _limit(lm) for p, lm in r.party_limits.items()},
+                "counts_per": str(r.counts_per),
+                "counts_per_source": _source(r.counts_per_source),
                 "description": r.description,
                 "source": _source(r.source),
             }
             for r in agreement.quota_rules
         ],
-        "timing_rules": [
-            {"activity": str(t.activity), "kind": str(t.kind), "value": t.value, "source": _source(t.source)}
-            for t in agreement.timing_rules
+        "timing_rules": [_timing(t) for t in agreement.timing_rules],
+        "outcomes": [
+            {
+                "status": o.status,
+                "counted": o.counted,
+                "compliant": o.compliant,
+                "uncounted_causes": sorted(o.uncounted_causes),
+                "source": _source(o.source),
+            }
+            for o in agreement.outcomes.values()
         ],
         "refusable_activities": [{"activity": str(a), "source": _source(s)} for a, s in agreement.refusable.items()],
         "provisions": [{"id": p.id, "text": p.text, "source": _source(p.source)} for p in agreement.provisions],

@@ -1,4 +1,4 @@
-"""The ledger CSV (SEMANTICS section 6): parsing with every error located.
+"""The ledger CSV (docs/semantics.md section 6): parsing with every error located.
 
 A bad file is reported as ``FILE:LINE: column: message`` for every bad row,
 and nothing is written. A file that is not a CSV at all gets a single line.

@@ -92,7 +92,7 @@ class TestValidatingAgreementFiles:
 
 
 class TestShippedAgreements:
-    """The shipped files against REFERENCE.md's "values csbm ships" table."""
+    """The shipped files against the values their public sources give (docs/rules.md)."""
 
     def test_the_parties_are_complete(self) -> None:
         agreements = shipped()
