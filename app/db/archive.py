@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Engine, LargeBinary, Table, func, insert, select, text
-from sqlalchemy.types import Date
+from sqlalchemy.types import Date, DateTime
 
 from app.db.base import Base
 from app.db.types import UtcDateTime
@@ -44,10 +44,12 @@ def _dump(value: Any, column_type: Any) -> Any:
     return value
 
 
-def _load(value: Any, column_type: Any) -> Any:
+def load_value(value: Any, column_type: Any) -> Any:
+    """A value as the archive holds it, back in its column's type (csbm's models' types, or
+    the types a database reflects for the tables as an older schema had them)."""
     if value is None:
         return None
-    if isinstance(column_type, UtcDateTime):
+    if isinstance(column_type, UtcDateTime | DateTime):
         return dt.datetime.fromisoformat(value)
     if isinstance(column_type, Date):
         return dt.date.fromisoformat(value)
@@ -89,7 +91,7 @@ def insert_lines(connection: Connection, table: Table, columns: list[str], rows:
     types = [table.columns[c].type for c in columns]
     batch: list[dict[str, Any]] = []
     for line in rows:
-        batch.append({c: _load(v, t) for c, v, t in zip(columns, json.loads(line), types, strict=True)})
+        batch.append({c: load_value(v, t) for c, v, t in zip(columns, json.loads(line), types, strict=True)})
         if len(batch) >= CHUNK:
             connection.execute(insert(table), batch)
             batch = []

@@ -205,9 +205,10 @@ def check_guests(guests: tuple[Guest, ...], *, lead: str, host: str, team_size: 
         seen.add(guest.state)
     total = sum(g.count for g in guests)
     if team_size is not None and guests and total >= team_size:
+        verb = "outnumber" if total > team_size else "fill"
         raise DomainError(
-            f"{total} guest inspector(s) outnumber a team of {team_size}: the team includes its guests "
-            f"and at least one inspector of {lead}",
+            f"{total} guest inspector(s) {verb} a team of {team_size}: team_size counts the whole team, "
+            f"guests included, and at least one inspector of the lead state {lead}",
             field="guests",
         )
 

@@ -10,8 +10,6 @@ written by an older csbm restores into a newer one.
 
 from __future__ import annotations
 
-import base64
-import datetime as dt
 import hashlib
 import json
 import zipfile
@@ -19,9 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Date, DateTime, Engine, LargeBinary, MetaData, Table, insert, inspect, text
+from sqlalchemy import Connection, Engine, MetaData, Table, insert, inspect, text
 
-from app.db.archive import SKIPPED
+from app.db.archive import SKIPPED, load_value
 from app.db.migrate import current_revision, head_revision, migrate_to, revisions
 from app.db.session import transaction
 from app.domain.chain import CHAIN_FORMAT
@@ -29,18 +27,6 @@ from app.services.backup import BackupError, read_manifest
 from app.services.integrity import describe_breaks, verify
 
 _CHUNK = 2_000
-
-
-def _load(value: Any, column_type: Any) -> Any:
-    if value is None:
-        return None
-    if isinstance(column_type, DateTime):
-        return dt.datetime.fromisoformat(value)
-    if isinstance(column_type, Date):
-        return dt.date.fromisoformat(value)
-    if isinstance(column_type, LargeBinary):
-        return base64.b64decode(value)
-    return value
 
 
 @dataclass(slots=True)
@@ -171,7 +157,7 @@ def _load_table(
         for line in member:
             digest.update(line)
             values = json.loads(line)
-            batch.append({c: _load(v, t) for c, v, t in zip(columns, values, types, strict=True)})
+            batch.append({c: load_value(v, t) for c, v, t in zip(columns, values, types, strict=True)})
             count += 1
             if len(batch) >= _CHUNK:
                 connection.execute(insert(table), batch)
