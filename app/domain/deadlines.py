@@ -16,7 +16,7 @@ from enum import StrEnum
 
 from app.domain.agreement import Agreement, AgreementDate, DateParties, Source, TimingKind, TimingRule
 from app.domain.ledger import LedgerEntry, Status
-from app.domain.moments import has_time, start_instant
+from app.domain.moments import format_moment, has_time, start_instant
 
 _NOT_CARRIED_OUT = (Status.CANCELLED, Status.FORCE_MAJEURE, Status.PROHIBITED)
 
@@ -50,6 +50,9 @@ class Deadline:
     status: DeadlineStatus
     source: Source
     subject: str = ""
+    # Nothing is left to do: met, or missed and done late (a late reply that came; the
+    # finding then keeps the record). A settled deadline is no longer due.
+    settled: bool = False
 
     def hours_left(self, at: datetime) -> float:
         """Hours from ``at`` to the due moment; negative once it has passed."""
@@ -57,7 +60,8 @@ class Deadline:
 
     @property
     def outstanding(self) -> bool:
-        return self.status is not DeadlineStatus.MET
+        """Open, or missed with the act still awaited: what ``csbm due`` lists."""
+        return self.status is not DeadlineStatus.MET and not self.settled
 
     def identity(self) -> tuple[str, str, str, str, str]:
         """Stable across revisions of the entry: what an alert or a calendar UID keys on."""
@@ -65,6 +69,25 @@ class Deadline:
 
     def sort_key(self) -> tuple[datetime, str, str, str, str]:
         return (self.due_at, self.agreement, self.ref, str(self.kind), self.responsible_state)
+
+    def as_json(self, at: datetime) -> dict[str, object]:
+        """The documented shape of ``csbm due --json`` and ``GET /api/v1/due``; times in UTC."""
+        source = self.source
+        return {
+            "ref": self.ref,
+            "agreement": self.agreement,
+            "kind": str(self.kind),
+            "due_at": format_moment(self.due_at),
+            "responsible_state": self.responsible_state,
+            "status": str(self.status),
+            "hours_left": round(self.hours_left(at), 2),
+            "source": {
+                "document": source.document,
+                "paragraph": source.paragraph,
+                "confidence": str(source.confidence),
+                "note": source.note,
+            },
+        }
 
 
 _Derive = Callable[[TimingRule, LedgerEntry, datetime], "Deadline | None"]
@@ -82,8 +105,18 @@ def entry_deadlines(agreement: Agreement, entry: LedgerEntry, *, at: datetime) -
 
 
 def _deadline(
-    rule: TimingRule, entry: LedgerEntry, kind: DeadlineKind, due: datetime, who: str, status: DeadlineStatus
+    rule: TimingRule,
+    entry: LedgerEntry,
+    kind: DeadlineKind,
+    due: datetime,
+    who: str,
+    status: DeadlineStatus,
+    *,
+    settled: bool | None = None,
 ) -> Deadline:
+    """``settled`` defaults to: met, or the activity is no longer ahead."""
+    if settled is None:
+        settled = status is DeadlineStatus.MET or not entry.status.is_pending
     return Deadline(
         ref=entry.ref,
         agreement=entry.agreement,
@@ -92,6 +125,7 @@ def _deadline(
         responsible_state=who,
         status=status,
         source=rule.source,
+        settled=settled,
     )
 
 
@@ -115,7 +149,8 @@ def _reply(rule: TimingRule, entry: LedgerEntry, at: datetime) -> Deadline | Non
         status = DeadlineStatus.MISSED if at > due else DeadlineStatus.OPEN
     else:
         status = DeadlineStatus.MET
-    return _deadline(rule, entry, DeadlineKind.REPLY, due, entry.receiving_state, status)
+    awaited = replied is None and entry.status is Status.REQUESTED
+    return _deadline(rule, entry, DeadlineKind.REPLY, due, entry.receiving_state, status, settled=not awaited)
 
 
 def _earliest_start(rule: TimingRule, entry: LedgerEntry, at: datetime) -> Deadline | None:
@@ -155,7 +190,8 @@ def _report(rule: TimingRule, entry: LedgerEntry, at: datetime) -> Deadline | No
         return None
     due = start_instant(entry.end) + timedelta(hours=rule.value)
     status = DeadlineStatus.OPEN if at <= due else DeadlineStatus.MET
-    return _deadline(rule, entry, DeadlineKind.REPORT, due, entry.inspecting_state, status)
+    settled = status is DeadlineStatus.MET
+    return _deadline(rule, entry, DeadlineKind.REPORT, due, entry.inspecting_state, status, settled=settled)
 
 
 _DERIVE: dict[TimingKind, _Derive] = {

@@ -14,14 +14,47 @@ from sqlalchemy.orm import Session
 from app.db import repositories as repo
 from app.domain.agreement import Agreement
 from app.domain.deadlines import Deadline, agreement_deadlines, entry_deadlines
+from app.domain.errors import DomainError
 from app.domain.ledger import LedgerEntry
+from app.domain.moments import parse_moment
 from app.services import catalog
+from app.services.errors import InvalidInput
 
 # Entries whose deadlines can still be open, or were missed recently: those starting from a
 # month ago (a mission lasts at most 10 days and its report is due a week after) to over a
 # year ahead (requests come in well before the activity).
 LOOK_BACK = dt.timedelta(days=30)
 LOOK_AHEAD = dt.timedelta(days=400)
+DASHBOARD_WITHIN = dt.timedelta(hours=72)
+_UNITS = {"m": dt.timedelta(minutes=1), "h": dt.timedelta(hours=1), "d": dt.timedelta(days=1)}
+MAX_WITHIN = dt.timedelta(days=LOOK_AHEAD.days)
+
+
+def parse_within(text: str, *, field: str = "within") -> dt.timedelta:
+    """A window such as 72h, 3d or 90m (a bare number is hours)."""
+    value = text.strip().lower()
+    unit = _UNITS.get(value[-1:]) if value else None
+    number = value[:-1] if unit else value
+    if not number.isdigit():
+        raise InvalidInput.one(field, f"{text!r} is not a window such as 72h, 3d or 90m")
+    window = int(number) * (unit or _UNITS["h"])
+    if window > MAX_WITHIN:
+        raise InvalidInput.one(field, f"{text!r} is longer than {MAX_WITHIN.days} days")
+    return window
+
+
+def parse_at(text: str | None, now: dt.datetime, *, field: str = "at") -> dt.datetime:
+    """The moment to answer for: an ISO 8601 datetime (UTC when it has no zone) or a date (its
+    midnight, UTC); ``now`` when not given."""
+    if not text:
+        return now
+    try:
+        moment = parse_moment(text, field=field)
+    except DomainError as exc:
+        raise InvalidInput.one(field, exc.message) from None
+    if isinstance(moment, dt.datetime):
+        return moment
+    return dt.datetime(moment.year, moment.month, moment.day, tzinfo=dt.UTC)
 
 
 def due(

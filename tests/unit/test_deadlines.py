@@ -59,8 +59,13 @@ class TestReply:
         assert of_kind(on_time, DeadlineKind.REPLY, REQUESTED + 99 * H).status is DeadlineStatus.MET
         assert Code.LATE_REPLY not in codes(on_time)
         late = requested_inspection(replied_at=REQUESTED + 24 * H + dt.timedelta(minutes=1), status=Status.ACCEPTED)
-        assert of_kind(late, DeadlineKind.REPLY, REQUESTED + 99 * H).status is DeadlineStatus.MISSED
+        missed = of_kind(late, DeadlineKind.REPLY, REQUESTED + 99 * H)
+        assert missed.status is DeadlineStatus.MISSED
         assert Code.LATE_REPLY in codes(late)
+        assert not missed.outstanding  # the reply came, late: the finding keeps the record
+
+    def test_a_reply_still_awaited_after_its_moment_is_missed_and_outstanding(self) -> None:
+        assert of_kind(requested_inspection(), DeadlineKind.REPLY, REQUESTED + 25 * H).outstanding
 
     def test_an_entry_past_requested_without_a_reply_time_was_answered(self) -> None:
         accepted = requested_inspection(status=Status.ACCEPTED)
@@ -119,6 +124,7 @@ class TestTheOtherKinds:
             DeadlineStatus.OPEN,
         )
         assert report.source.paragraph == "Article VI section I para 21"
+        assert report.outstanding
         assert of_kind(flight, DeadlineKind.REPORT, REQUESTED + 319 * H, "open-skies").status is DeadlineStatus.MET
 
     def test_a_cancelled_activity_has_only_its_reply_deadline(self) -> None:
