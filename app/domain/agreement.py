@@ -23,10 +23,16 @@ RuleKind = StrEnum(
 )
 
 
-# ENTRY_WITHIN_HOURS is recorded for reference only: no finding is defined for it.
-TimingKind = StrEnum(
-    "TimingKind", "REPLY_WITHIN_HOURS MIN_NOTICE_HOURS MAX_DURATION_HOURS MAX_TEAM_SIZE ENTRY_WITHIN_HOURS"
-)
+class TimingKind(StrEnum):
+    REPLY_WITHIN_HOURS = "reply_within_hours"
+    MIN_NOTICE_HOURS = "min_notice_hours"
+    MAX_DURATION_HOURS = "max_duration_hours"
+    MAX_TEAM_SIZE = "max_team_size"
+    # Recorded for reference only: no finding is defined for it.
+    ENTRY_WITHIN_HOURS = "entry_within_hours"
+    # A report due so many hours after the activity ends (Open Skies: the mission report
+    # within 7 days of departure). A deadline only: the ledger records no report.
+    REPORT_WITHIN_HOURS = "report_within_hours"
 
 
 # What one entry counts as against a rule: one mission, or each object it inspects.
@@ -160,6 +166,27 @@ class Provision:
     source: Source
 
 
+class DateParties(StrEnum):
+    """Who must act on an agreement-level date: every party, or only the centre's home state."""
+
+    EACH_PARTY = "each_party"
+    HOME_STATE = "home_state"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgreementDate:
+    """A date that falls due every year under the agreement as a whole, not under one entry
+    (the Vienna Document annual exchange of information by 15 December)."""
+
+    id: str
+    month: int
+    day: int
+    title_en: str
+    title_ru: str
+    parties: DateParties
+    source: Source
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Suspension:
     """A suspension by one party, toward everyone (``toward`` None) or named states."""
@@ -245,6 +272,7 @@ class Agreement:
     quota_rules: tuple[QuotaRule, ...] = ()
     timing_rules: tuple[TimingRule, ...] = ()
     provisions: tuple[Provision, ...] = ()
+    dates: tuple[AgreementDate, ...] = ()
     # Activities the receiving state may refuse even within quota (CFE challenge
     # inspections, PoI section VIII para 4): refusing them is never a violation.
     refusable: Mapping[Activity, Source] = field(default_factory=dict)
