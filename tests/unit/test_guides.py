@@ -64,9 +64,10 @@ def _common(x: str, y: str) -> int:
 
 
 def phrase(term: str) -> re.Pattern[str]:
-    """A term in running text, in any of its inflected forms, across line breaks."""
-    stems = [re.escape(word[: _stem_length(word)]) + (r"\w*" if len(word) > 3 else "") for word in term.lower().split()]
-    return re.compile(r"(?<!\w)" + r"\s+".join(stems), re.IGNORECASE)
+    """A term in running text, in any of its inflected forms, across line breaks and markup."""
+    words = re.findall(r"[\w-]+", term.lower())
+    stems = [re.escape(word[: _stem_length(word)]) + (r"\w*" if len(word) > 3 else "") for word in words]
+    return re.compile(r"(?<!\w)" + r"[\s,*]+".join(stems), re.IGNORECASE)
 
 
 def text(lang: str) -> str:
