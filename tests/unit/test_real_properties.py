@@ -70,11 +70,11 @@ def ledgers(draw: st.DrawFn, count: int = 12) -> tuple[Agreement, int, list[Ledg
     return agreement, year, draw(entries(agreement, states, year, count))
 
 
-def with_guests(draw: st.DrawFn, entry: LedgerEntry) -> LedgerEntry:
+def with_guests(data: st.DataObject, entry: LedgerEntry) -> LedgerEntry:
     """The entry with some guest inspectors, leaving the lead state at least one of its own."""
     others = [s for s in GUEST_STATES if s not in (entry.inspecting_state, entry.receiving_state)]
-    chosen = draw(st.lists(st.sampled_from(others), unique=True, max_size=3))
-    guests = tuple(Guest(s, draw(st.integers(min_value=1, max_value=2))) for s in chosen)
+    chosen = data.draw(st.lists(st.sampled_from(others), unique=True, max_size=3))
+    guests = tuple(Guest(s, data.draw(st.integers(min_value=1, max_value=2))) for s in chosen)
     total = sum(g.count for g in guests)
     team = entry.team_size if entry.team_size is None or entry.team_size > total else total + 1
     return dataclasses.replace(entry, guests=guests, team_size=team)
@@ -97,7 +97,7 @@ class TestGuestsCountNowhere:
     @given(st.data())
     def test_guests_never_change_any_quota_row(self, data: st.DataObject) -> None:
         agreement, year, plain = data.draw(ledgers())
-        guested = [with_guests(data.draw, e) for e in plain]
+        guested = [with_guests(data, e) for e in plain]
         for reading in (agreement, lead_only(agreement)):
             assert year_of(reading, guested, year) == year_of(reading, plain, year)
 
