@@ -12,10 +12,13 @@ from typing import Any, ClassVar
 
 import pytest
 
-from app.domain.agreement import Agreement, TeamScope, TimingKind, TimingRule
+from app.domain.agreement import Agreement, Limit, LimitKind, LimitRef, QuotaRule, TeamScope, TimingKind, TimingRule
 from app.domain.engine import Evaluation, evaluate, evaluate_addition
+from app.domain.errors import DomainError
 from app.domain.findings import Code
+from app.domain.formula import parse_formula
 from app.domain.ledger import Guest, LedgerEntry, Status
+from app.domain.limits import MAX_REF_DEPTH, LimitResolver
 from app.domain.rules import entry_findings
 from tests.builders import make_entry, shipped, t
 
@@ -385,3 +388,23 @@ class TestWindows:
             )
         with pytest.raises(ValueError, match="not an entry"):
             evaluate_addition(vd, earlier, DECLS, last, start=dt.date(2025, 1, 1), end=self.LAST - dt.timedelta(days=1))
+
+
+def share_chain(length: int) -> tuple[Agreement, QuotaRule]:
+    """An agreement whose rule r<n> is the limit of r<n-1>, down to r0 = 2; the last rule."""
+    vd = shipped()["vd2011"]
+    base = vd.rule("inspection.passive")
+    rules = [dataclasses.replace(base, id="r0", limit=Limit(kind=LimitKind.CONSTANT, value=2))]
+    for n in range(1, length):
+        share = Limit(kind=LimitKind.SHARE, formula=parse_formula("q"), refs=(LimitRef(name="q", rule=f"r{n - 1}"),))
+        rules.append(dataclasses.replace(base, id=f"r{n}", limit=share))
+    return dataclasses.replace(vd, quota_rules=tuple(rules)), rules[-1]
+
+
+class TestShareDepth:
+    def test_a_limit_may_refer_through_eight_others_and_not_nine(self) -> None:
+        agreement, last = share_chain(MAX_REF_DEPTH + 1)
+        assert LimitResolver(agreement, {}).resolve(last, "BY", None, 2025).value == 2
+        agreement, last = share_chain(MAX_REF_DEPTH + 2)
+        with pytest.raises(DomainError, match="cycle"):
+            LimitResolver(agreement, {}).resolve(last, "BY", None, 2025)
