@@ -12,7 +12,17 @@ from typing import Any, ClassVar
 
 import pytest
 
-from app.domain.agreement import Agreement, Limit, LimitKind, LimitRef, QuotaRule, TeamScope, TimingKind, TimingRule
+from app.domain.agreement import (
+    Agreement,
+    GroupMember,
+    Limit,
+    LimitKind,
+    LimitRef,
+    QuotaRule,
+    TeamScope,
+    TimingKind,
+    TimingRule,
+)
 from app.domain.engine import Evaluation, evaluate, evaluate_addition
 from app.domain.errors import DomainError
 from app.domain.findings import Code
@@ -408,3 +418,26 @@ class TestShareDepth:
         agreement, last = share_chain(MAX_REF_DEPTH + 2)
         with pytest.raises(DomainError, match="cycle"):
             LimitResolver(agreement, {}).resolve(last, "BY", None, 2025)
+
+
+class TestGroupFormedOnThePeriodsLastDay:
+    def test_a_group_formed_on_the_last_day_of_a_period_binds_in_it(self) -> None:
+        """Germany and France form a quota-sharing group on 31 December: a flight over Germany that
+        day counts against the group, whose obligation stands (both members are parties)."""
+        last = dt.date(2025, 12, 31)
+        members = tuple(GroupMember(state=s, start=last) for s in ("DE", "FR"))
+        os = shipped()["open-skies"]
+        group = dataclasses.replace(os.groups[0], id="DE+FR", members=members)
+        agreement = dataclasses.replace(os, groups=(group,))
+        flight = make_entry(
+            "G-1",
+            agreement="open-skies",
+            activity="observation_flight",
+            inspecting_state="GB",
+            receiving_state="DE",
+            start=last,
+            end=last,
+        )
+        ev = evaluate(agreement, [flight], {("DE+FR", 2025, "passive_quota"): 4}, start=last, end=last)
+        [row] = [r for r in ev.rows if r.rule == "flight.passive" and r.receiving_state == "DE+FR"]
+        assert (row.used, row.force, row.remaining) == (1, "in_force", 3)
