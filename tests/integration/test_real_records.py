@@ -106,12 +106,16 @@ def test_guests_count_nowhere(replayed: str, other_database_url: str, tmp_path: 
     assert sorted(e["ref"] for e in as_guest["entries"]) == ["CA-FI-2019-EV", "UA-IT-2019-DSI"]
 
 
-@pytest.mark.parametrize(("year", "period_start"), [("2008", "2008-03-16"), ("2019", "2019-03-16")])
-def test_each_object_of_a_sequential_cfe_mission_counts_once(replayed: str, year: str, period_start: str) -> None:
-    rows = quota(replayed, "--year", year, "--agreement", "cfe", "--state", "PL")
-    passive = one(rows, rule="declared_site.passive", receiving_state="PL", period_start=period_start)
+@pytest.mark.parametrize(
+    ("year", "receiving", "inspecting"), [("2008", "PL", "BY"), ("2019", "PL", "BY"), ("2019", "IT", "UA")]
+)
+def test_each_object_of_a_sequential_cfe_mission_counts_once(
+    replayed: str, year: str, receiving: str, inspecting: str
+) -> None:
+    rows = quota(replayed, "--year", year, "--agreement", "cfe", "--state", receiving)
+    passive = one(rows, rule="declared_site.passive", receiving_state=receiving, period_start=f"{year}-03-16")
     assert (passive["used"], passive["pending"]) == (2, 0)
-    cap = one(rows, rule="declared_site.per_inspecting_state", receiving_state="PL", inspecting_state="BY")
+    cap = one(rows, rule="declared_site.per_inspecting_state", receiving_state=receiving, inspecting_state=inspecting)
     assert cap["used"] == 2
 
 
