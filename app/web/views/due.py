@@ -67,7 +67,7 @@ def _row(
         "what": (title[1] if loc.lang == "ru" else title[0]) if title else "",
         "status": loc._(STATUS_LABELS[d.status]),
         "missed": d.status is DeadlineStatus.MISSED,
-        "local": loc.datetime(d.due_at.astimezone(zone)),
+        "local": f"{loc.datetime(d.due_at.astimezone(zone))} ({zone})",
         "utc": d.due_at.strftime("%Y-%m-%d %H:%M UTC"),
         "left": _left(d.hours_left(at), loc),
         "who": loc.state(d.responsible_state),
@@ -75,11 +75,14 @@ def _row(
 
 
 def _left(hours: float, loc: Localizer) -> str:
-    if hours < 0:
-        return loc._("{hours} h overdue").format(hours=f"{-hours:.0f}")
+    """Tenths of an hour when it is close, whole hours, then days."""
+    late, span = hours < 0, abs(hours)
+    text = loc.number(round(span, 1)) if span < 10 else loc.number(round(span))
+    if late:
+        return loc._("{hours} h overdue").format(hours=text)
     if hours < 72:
-        return loc._("in {hours} h").format(hours=f"{hours:.0f}")
-    return loc._("in {days} days").format(days=f"{hours / 24:.0f}")
+        return loc._("in {hours} h").format(hours=text)
+    return loc._("in {days} days").format(days=loc.number(round(hours / 24)))
 
 
 @router.get("/due")
@@ -95,10 +98,8 @@ def due_page(
         window = deadlines.parse_within(within) if within else None
         found = deadlines.due(db, at=moment, within=window, state=checked_state(chosen), home=home)
     except InvalidInput as exc:
-        return render(request, "due.html.j2", user, 422, rows=[], values=values, errors=field_errors(exc), **_choices())
+        return render(
+            request, "due.html.j2", user, 422, rows=[], values=values, errors=field_errors(exc), windows=WINDOWS
+        )
     rows = deadline_rows(deadlines.ours_first(found, home) if home else found, request, db, moment, loc)
-    return render(request, "due.html.j2", user, rows=rows, values=values, errors={}, home=home, **_choices())
-
-
-def _choices() -> dict[str, Any]:
-    return {"windows": WINDOWS}
+    return render(request, "due.html.j2", user, rows=rows, values=values, errors={}, home=home, windows=WINDOWS)
