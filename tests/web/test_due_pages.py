@@ -31,16 +31,21 @@ def requests(web: Web) -> Web:
     return web
 
 
+def in_both_languages(web: Web, path: str) -> tuple[str, str]:
+    """The page as a viewer sees it in English, then in Russian."""
+    web.login("viewer")
+    english = web.client.get(path).text
+    web.client.get(f"/lang/ru?next={path}")
+    return english, web.client.get(path).text
+
+
 def test_the_due_page_lists_the_overdue_reply_first_and_says_so_in_words(requests: Web) -> None:
-    requests.login("viewer")
-    page = requests.client.get("/due?within=72h").text
+    page, russian = in_both_languages(requests, "/due?within=72h")
     assert page.index("DUE-LATE") < page.index("DUE-SOON")
     assert "overdue" in page
     assert "⚠" in page
     assert "Reply due" in page
     assert "UTC" in page
-    requests.client.get("/lang/ru?next=/due")
-    russian = requests.client.get("/due?within=72h").text
     assert "Срок ответа" in russian
     assert "просрочен" in russian
 
@@ -84,3 +89,12 @@ def test_bad_filters_are_shown_beside_their_fields(requests: Web) -> None:
     response = requests.client.get("/due?within=soon&at=noon")
     assert response.status_code == 422
     assert 'aria-invalid="true"' in response.text
+
+
+def test_an_agreement_page_lists_its_dates_of_the_year_with_their_source(web: Web) -> None:
+    page, russian = in_both_languages(web, "/agreements/vd2011")
+    assert "Dates of every year" in page
+    assert "<strong>12-15</strong>" in page
+    assert "Annual exchange of military information due" in page
+    assert "Ежегодные даты" in russian
+    assert "Срок ежегодного обмена военной информацией" in russian
