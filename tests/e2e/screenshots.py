@@ -25,6 +25,7 @@ from tests.e2e.browser import CHROMIUM, PASSWORD, demo_database, demo_server, la
 PAGES = (
     ("login", "/login"),
     ("dashboard", "/?year=2026"),
+    ("due", "/due?at=2026-09-14T09:00&within="),
     ("ledger", "/ledger"),
     ("entry", "/entries/VD-2025-INS-PL-1"),
     ("entry-mission", "/entries/CFE-2019-DSI-BY-PL"),
