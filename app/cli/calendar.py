@@ -44,14 +44,15 @@ def export(
         first, last = status.findings_range(date_from, date_to, as_of=None, today=now().date())
         home = settings(url).home_state
         chosen = calendar.chosen_filter(s, agreement=agreement, state=state, direction=direction, home=home)
-        found = calendar_feed.export(s, first, last, chosen, lang=lang, at=now())
+        found = calendar_feed.export(s, first, last, chosen, lang=lang, at=now(), home=home)
     if str(file) == "-":
         sys.stdout.buffer.write(found.content)
         return
     partial = file.with_name(file.name + ".part")
     partial.write_bytes(found.content)
     partial.replace(file)
-    console.print(f"{file}: {found.events} events from {first} to {last}", highlight=False)
+    done = f"{file}: {found.activities} activities and {found.deadlines} deadlines from {first} to {last}"
+    console.print(done, highlight=False)
 
 
 @tokens.command("create")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
+from app.domain.deadlines import Deadline, DeadlineKind
 from app.domain.errors import DomainError
 from app.domain.ledger import LedgerEntry, Status
 from app.domain.moments import has_time
@@ -73,6 +74,30 @@ class ScheduledActivity:
 
     def overlaps(self, first: date, last: date) -> bool:
         return self.entry.start_day <= last and self.entry.end_day >= first
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduledDeadline:
+    """A deadline on the calendar, with the revision of the entry it comes from (0 and
+    None for an agreement's yearly date, which no entry gives)."""
+
+    deadline: Deadline
+    revision: int = 0
+    recorded_at: datetime | None = None
+
+    @property
+    def uid(self) -> str:
+        d = self.deadline
+        return deadline_uid(d.agreement, d.ref, str(d.kind), d.subject, d.due_at.date())
+
+    @property
+    def all_day(self) -> bool:
+        """An agreement's yearly date holds for its whole (UTC) day."""
+        return self.deadline.kind is DeadlineKind.ANNUAL
+
+    @property
+    def day(self) -> date:
+        return self.deadline.due_at.date()
 
 
 def entry_uid(entry: LedgerEntry) -> str:

@@ -9,14 +9,15 @@ and DTSTAMP is when that revision was recorded, so an unchanged entry exports th
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from icalendar import Alarm, Calendar, Event
 
-from app.domain.calendar import ScheduledActivity
+from app.domain.agreement import Agreement
+from app.domain.calendar import ScheduledActivity, ScheduledDeadline
 from app.domain.ledger import Status
 from app.domain.moments import start_instant
-from app.reporting.calendar_view import activity_details, activity_summary
+from app.reporting.calendar_view import activity_details, activity_summary, deadline_details, deadline_summary
 from app.reporting.i18n import Localizer
 
 PRODID = "-//csbm//calendar//EN"
@@ -57,6 +58,35 @@ def alarm(description: str, before: dt.timedelta) -> Alarm:
     found.add("description", description)
     found.add("trigger", -before)
     return found
+
+
+# When a calendar program reminds: an entry's deadline 6 hours before (the warning csbm
+# itself raises before a reply is due), an agreement's yearly date a week before.
+REMIND_BEFORE = dt.timedelta(hours=6)
+REMIND_BEFORE_DATE = dt.timedelta(days=7)
+
+
+def deadline_event(
+    scheduled: ScheduledDeadline, agreements: Mapping[str, Agreement], loc: Localizer, *, at: dt.datetime
+) -> Event:
+    d = scheduled.deadline
+    event = Event()
+    summary = deadline_summary(scheduled, agreements, loc)
+    event.add("uid", scheduled.uid)
+    event.add("sequence", scheduled.revision)
+    event.add("dtstamp", (scheduled.recorded_at or at).astimezone(dt.UTC))
+    if scheduled.all_day:
+        event.add("dtstart", scheduled.day)
+        event.add("dtend", scheduled.day + dt.timedelta(days=1))
+    else:
+        event.add("dtstart", d.due_at.astimezone(dt.UTC))
+        event.add("dtend", d.due_at.astimezone(dt.UTC))
+    event.add("summary", summary)
+    event.add("description", "\n".join(deadline_details(scheduled, loc)))
+    event.add("status", "CONFIRMED")
+    event.add("categories", [d.agreement, "deadline", str(d.kind)])
+    event.add_component(alarm(summary, REMIND_BEFORE_DATE if scheduled.all_day else REMIND_BEFORE))
+    return event
 
 
 def calendar_ics(

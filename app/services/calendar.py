@@ -5,12 +5,14 @@ deadlines falling due in it. The month page, the ICS export and the private feed
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy.orm import Session
 
 from app.db import repositories as repo
-from app.domain.calendar import Direction, Month, ScheduledActivity, direction_of, parse_month
+from app.domain.agreement import Agreement
+from app.domain.calendar import Direction, Month, ScheduledActivity, ScheduledDeadline, direction_of, parse_month
+from app.domain.deadlines import agreement_deadlines, entry_deadlines, next_occurrence
 from app.domain.errors import DomainError
 from app.domain.ledger import LedgerEntry
 from app.services.errors import InvalidInput
@@ -36,7 +38,7 @@ class Period:
     first: dt.date
     last: dt.date
     activities: list[ScheduledActivity]
-    sources: list[ScheduledActivity] = field(default_factory=list)  # entries whose deadlines may fall in it
+    deadlines: list[ScheduledDeadline] = field(default_factory=list)
 
 
 def chosen_filter(
@@ -58,9 +60,13 @@ def chosen_filter(
     return CalendarFilter(agreement or None, code, way)
 
 
-def period(session: Session, first: dt.date, last: dt.date, chosen: CalendarFilter) -> Period:
+def period(
+    session: Session, first: dt.date, last: dt.date, chosen: CalendarFilter, *, at: dt.datetime, home: str | None
+) -> Period:
     """The activities under way on some day of [first, last] matching the filter, soonest
-    first, and the entries whose deadlines may fall in it."""
+    first, and the deadlines falling due in it: their entries' (judged as at ``at``) and
+    the agreements' yearly dates (those of the state, or of the home state)."""
+    agreements = chosen_agreements(session, chosen.agreement)
     states = (chosen.state,) if chosen.state else ()
     found = repo.revisions_overlapping(
         session,
@@ -69,10 +75,40 @@ def period(session: Session, first: dt.date, last: dt.date, chosen: CalendarFilt
         agreement=chosen.agreement,
         states=states,
     )
-    sources = [ScheduledActivity(e, n, at) for e, n, at in found if _matches(e, chosen)]
+    sources = [ScheduledActivity(e, n, when) for e, n, when in found if _matches(e, chosen)]
     activities = [a for a in sources if a.overlaps(first, last)]
     activities.sort(key=lambda a: (a.entry.counting_key(), a.entry.agreement))
-    return Period(first, last, activities, sources)
+    deadlines = [
+        ScheduledDeadline(d, a.revision, a.recorded_at)
+        for a in sources
+        if (agreement := agreements.get(a.entry.agreement)) is not None
+        for d in entry_deadlines(agreement, a.entry, at=at)
+        if first <= d.due_at.date() <= last
+    ]
+    if chosen.direction is None:
+        wanted = [a for name, a in agreements.items() if chosen.agreement in (None, name)]
+        deadlines += yearly_dates(wanted, first, last, chosen.state or home)
+    deadlines.sort(key=lambda s: s.deadline.sort_key())
+    return Period(first, last, activities, deadlines)
+
+
+def yearly_dates(
+    agreements: list[Agreement], first: dt.date, last: dt.date, state: str | None
+) -> list[ScheduledDeadline]:
+    """The agreements' yearly dates in [first, last]: the state's own, or, with no state,
+    one for all the parties."""
+    found: dict[str, ScheduledDeadline] = {}
+    for agreement in agreements:
+        for year in range(first.year, last.year + 1):
+            for item in agreement.dates:
+                day = next_occurrence(item, dt.datetime(year, 1, 1, tzinfo=dt.UTC))
+                if not first <= day.date() <= last:
+                    continue
+                for d in agreement_deadlines(agreement, at=day, home_state=state):
+                    if d.subject == item.id:
+                        one = ScheduledDeadline(d if state else replace(d, responsible_state=""))
+                        found.setdefault(one.uid, one)
+    return list(found.values())
 
 
 def _matches(entry: LedgerEntry, chosen: CalendarFilter) -> bool:
@@ -91,18 +127,29 @@ def month_of(text: str | None, today: dt.date) -> Month:
 
 
 @dataclass(frozen=True, slots=True)
+class CalendarDay:
+    day: dt.date
+    activities: list[ScheduledActivity]  # under way that day
+    deadlines: list[ScheduledDeadline]  # due that (UTC) day
+
+
+@dataclass(frozen=True, slots=True)
 class MonthCalendar:
     month: Month
     period: Period
-    # Each week, Monday first: (day, the activities under way that day); None outside the month.
-    weeks: list[list[tuple[dt.date, list[ScheduledActivity]] | None]]
+    weeks: list[list[CalendarDay | None]]  # Monday first; None outside the month
 
 
-def month(session: Session, month_text: str | None, chosen: CalendarFilter, *, today: dt.date) -> MonthCalendar:
-    shown = month_of(month_text, today)
-    found = period(session, shown.first, shown.last, chosen)
-    weeks = [
-        [None if day is None else (day, [a for a in found.activities if a.covers(day)]) for day in week]
-        for week in shown.weeks()
-    ]
+def month(
+    session: Session, month_text: str | None, chosen: CalendarFilter, *, at: dt.datetime, home: str | None
+) -> MonthCalendar:
+    shown = month_of(month_text, at.date())
+    found = period(session, shown.first, shown.last, chosen, at=at, home=home)
+    weeks = [[None if day is None else _day(found, day) for day in week] for week in shown.weeks()]
     return MonthCalendar(shown, found, weeks)
+
+
+def _day(found: Period, day: dt.date) -> CalendarDay:
+    return CalendarDay(
+        day, [a for a in found.activities if a.covers(day)], [d for d in found.deadlines if d.day == day]
+    )

@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from app.db import calendar as repo
 from app.reporting.i18n import Localizer
-from app.reporting.ics import calendar_ics
-from app.services import calendar
+from app.reporting.ics import calendar_ics, deadline_event
+from app.services import calendar, catalog
 from app.services.accounts import Principal, Role, audit, digest, existing_user
 from app.services.errors import InvalidInput
 
@@ -65,22 +65,32 @@ def feed_principal(session: Session, token: str) -> Principal | None:
 class Export:
     first: dt.date
     last: dt.date
-    events: int
+    activities: int
+    deadlines: int
     content: bytes
 
 
 def export(
-    session: Session, first: dt.date, last: dt.date, chosen: calendar.CalendarFilter, *, lang: str, at: dt.datetime
+    session: Session,
+    first: dt.date,
+    last: dt.date,
+    chosen: calendar.CalendarFilter,
+    *,
+    lang: str,
+    at: dt.datetime,
+    home: str | None,
 ) -> Export:
     """The activities and deadlines of [first, last] as one ICS calendar."""
     if lang not in ("en", "ru"):
         raise InvalidInput.one("lang", f"{lang!r} is not one of en, ru")
     loc = Localizer(lang)
-    found = calendar.period(session, first, last, chosen)
-    content = calendar_ics(found.activities, name="csbm", loc=loc)
-    return Export(first, last, len(found.activities), content)
+    found = calendar.period(session, first, last, chosen, at=at, home=home)
+    agreements = catalog.agreements_as_of(session)
+    events = [deadline_event(d, agreements, loc, at=at) for d in found.deadlines]
+    content = calendar_ics(found.activities, events, name="csbm", loc=loc)
+    return Export(first, last, len(found.activities), len(events), content)
 
 
-def feed(session: Session, chosen: calendar.CalendarFilter, *, lang: str, at: dt.datetime) -> bytes:
+def feed(session: Session, chosen: calendar.CalendarFilter, *, lang: str, at: dt.datetime, home: str | None) -> bytes:
     today = at.date()
-    return export(session, today - FEED_BACK, today + FEED_AHEAD, chosen, lang=lang, at=at).content
+    return export(session, today - FEED_BACK, today + FEED_AHEAD, chosen, lang=lang, at=at, home=home).content

@@ -21,8 +21,10 @@ HEADER = ",".join(LEDGER_COLUMNS[:10]) + ",team_size,guests\n"
 QUARTER = {
     # date-only, with guests: an all-day event over both days
     "Q-INS-1": "vd2011,inspection,DE,BY,2025-04-01,,2025-04-10,2025-04-11,conducted,6,IT:1 NL:1",
-    # timed: in UTC
+    # timed: in UTC; its deadlines (the notice period, the latest end) are events too
     "Q-EV-1": "vd2011,evaluation_visit,BY,LT,2025-05-01T09:00,,2025-05-15T08:00,2025-05-15T17:00,accepted,3,",
+    # a timed request: its reply is due 24 hours later
+    "Q-INS-5": "vd2011,inspection,NL,BY,2025-06-09T10:00,2025-06-09T18:00,2025-06-12,2025-06-13,accepted,4,",
     "Q-INS-2": "vd2011,inspection,PL,BY,2025-05-20,,2025-06-02,2025-06-03,cancelled,4,",
     # started in March, still under way in April: part of the quarter
     "Q-INS-3": "vd2011,inspection,LV,BY,2025-03-10,,2025-03-30,2025-04-02,conducted,4,",
@@ -50,9 +52,22 @@ def export(url: str, tmp_path: Path, *args: str) -> dict[str, Any]:
     return {str(event["uid"]): event for event in parsed.walk("VEVENT")}
 
 
-def test_an_export_of_a_quarter_has_one_event_per_activity(loaded: str, tmp_path: Path) -> None:
-    events = export(loaded, tmp_path)
-    assert sorted(events) == sorted(f"{ref}@vd2011.csbm" for ref in QUARTER)
+def test_an_export_of_a_quarter_has_one_event_per_activity_and_the_deadlines(loaded: str, tmp_path: Path) -> None:
+    events = export(loaded, tmp_path, "--agreement", "vd2011")
+    activities = sorted(uid for uid, e in events.items() if "deadline" not in e.get("categories").cats)
+    assert activities == sorted(f"{ref}@vd2011.csbm" for ref in QUARTER)
+    deadlines = sorted(uid for uid in events if uid not in activities)
+    assert deadlines == [
+        "Q-EV-1.earliest_start@vd2011.csbm",
+        "Q-EV-1.latest_end@vd2011.csbm",
+        "Q-INS-5.entry@vd2011.csbm",
+        "Q-INS-5.reply@vd2011.csbm",
+    ]
+    reply = events["Q-INS-5.reply@vd2011.csbm"]
+    assert reply.decoded("dtstart") == dt.datetime(2025, 6, 10, 10, tzinfo=dt.UTC)
+    [alarm] = reply.walk("VALARM")
+    assert alarm.decoded("trigger") == -dt.timedelta(hours=6)
+    assert "Responsible state: Belarus" in str(reply["description"])
     visit = events["Q-INS-1@vd2011.csbm"]
     # date-only: all-day, DTEND exclusive (the day after the last day)
     assert visit.decoded("dtstart") == dt.date(2025, 4, 10)
@@ -69,19 +84,34 @@ def test_a_second_export_keeps_the_uids_and_a_revision_raises_the_sequence(loade
     first = export(loaded, tmp_path)
     assert export(loaded, tmp_path).keys() == first.keys()
     assert first["Q-EV-1@vd2011.csbm"]["sequence"] == 1
+    assert first["Q-EV-1.latest_end@vd2011.csbm"]["sequence"] == 1
     revised = QUARTER | {"Q-EV-1": QUARTER["Q-EV-1"].replace("accepted", "conducted")}
     csbm(loaded, "ledger", "import", ledger(tmp_path, revised, "revised.csv"))
     again = export(loaded, tmp_path)
     assert again.keys() == first.keys()
     assert again["Q-EV-1@vd2011.csbm"]["sequence"] == 2
+    assert again["Q-EV-1.latest_end@vd2011.csbm"]["sequence"] == 2
     assert again["Q-INS-1@vd2011.csbm"]["sequence"] == 1
 
 
-def test_the_filters_choose_the_activities(loaded: str, tmp_path: Path) -> None:
-    assert list(export(loaded, tmp_path, "--state", "LT")) == ["Q-EV-1@vd2011.csbm"]
+def test_the_filters_choose_the_activities_and_their_deadlines(loaded: str, tmp_path: Path) -> None:
+    ev = ["Q-EV-1.earliest_start@vd2011.csbm", "Q-EV-1.latest_end@vd2011.csbm", "Q-EV-1@vd2011.csbm"]
     conducted = export(loaded, tmp_path, "--state", "BY", "--direction", "conducted")
-    assert list(conducted) == ["Q-EV-1@vd2011.csbm"]
+    assert sorted(conducted) == ev
     assert list(export(loaded, tmp_path, "--state", "IT", "--direction", "guest")) == ["Q-INS-1@vd2011.csbm"]
+    # Lithuania's own yearly dates come with it: none falls in this quarter
+    assert sorted(export(loaded, tmp_path, "--state", "LT", "--agreement", "vd2011")) == ev
+
+
+def test_a_yearly_date_of_an_agreement_is_an_all_day_event_with_an_alarm(loaded: str, tmp_path: Path) -> None:
+    out = tmp_path / "december.ics"
+    csbm(loaded, "calendar", "export", str(out), "--from", "2025-12-01", "--to", "2025-12-31", "--state", "BY")
+    [event] = [e for e in Calendar.from_ical(out.read_bytes()).walk("VEVENT") if "annual" in str(e["uid"])]
+    assert str(event["uid"]) == "annual_exchange.2025.annual@vd2011.csbm"
+    assert event.decoded("dtstart") == dt.date(2025, 12, 15)
+    assert event.decoded("dtend") == dt.date(2025, 12, 16)
+    assert str(event["summary"]) == "Annual exchange of military information due: vd2011 (Belarus)"
+    assert event.walk("VALARM")
 
 
 def test_bad_options_are_named_and_nothing_is_written(loaded: str, tmp_path: Path) -> None:

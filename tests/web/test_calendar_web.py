@@ -29,6 +29,10 @@ class TestTheMonthPage:
         # Belarus received from Lithuania, and conducted in Serbia
         assert "Evaluation visit: Lithuania → Belarus (CX-LT-2025-EV-IN)" in page.text
         assert "Evaluation visit: Belarus → Serbia (VD-2025-EV-BY-RS)" in page.text
+        # and the deadlines: Belarus's notice period before its visit to Serbia
+        assert "Earliest start after the notice period: VD-2025-EV-BY-RS (Belarus)</a>" in page.text
+        december = web.client.get("/calendar?month=2025-12").text
+        assert "Annual exchange of military information due: vd2011 (Belarus)" in december
         may = web.client.get("/calendar?month=2025-05").text
         assert "Inspection: Poland → Belarus (VD-2025-INS-PL-1)" in may
         assert "Guests: Lithuania 1" in may

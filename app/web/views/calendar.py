@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from app.domain.calendar import Direction, ScheduledActivity, direction_of
+from app.domain.agreement import Agreement
+from app.domain.calendar import Direction, ScheduledActivity, ScheduledDeadline, direction_of
 from app.domain.messages import N_
 from app.reporting import calendar_view as views
 from app.reporting.i18n import Localizer
-from app.reporting.view import STATUS_LABELS, entry_view
+from app.reporting.view import STATUS_LABELS, entry_view, moment_text
 from app.services import calendar, calendar_feed, catalog
 from app.services.accounts import record_token_failure, token_throttled
 from app.services.errors import InvalidInput
@@ -54,6 +56,20 @@ def _item(activity: ScheduledActivity, state: str | None, loc: Localizer) -> dic
     }
 
 
+def _deadline(scheduled: ScheduledDeadline, agreements: Mapping[str, Agreement], loc: Localizer) -> dict[str, Any]:
+    d = scheduled.deadline
+    return {
+        "ref": d.ref,
+        "agreement": d.agreement,
+        "summary": views.deadline_summary(scheduled, agreements, loc),
+        "due": loc.date(d.due_at.date()) if scheduled.all_day else moment_text(d.due_at, loc),
+        "time": "" if scheduled.all_day else f"{d.due_at:%H:%M} UTC",
+        "status": loc._(views.DEADLINE_STATUS[d.status]),
+        "missed": d.status == "missed",
+        "responsible": loc.state(d.responsible_state) if d.responsible_state else "",
+    }
+
+
 def _query(request: Request, **changed: str) -> str:
     values = {k: request.query_params.get(k, "") for k in FILTERS} | changed
     return "&".join(f"{k}={v}" for k, v in values.items() if v)
@@ -70,12 +86,23 @@ def calendar_page(request: Request, db: Db, user: PageViewer) -> Response:
     }
     try:
         chosen = _chosen(request, db)
-        found = calendar.month(db, q.get("month") or None, chosen, today=now().date())
+        home = settings_of(request).home_state
+        found = calendar.month(db, q.get("month") or None, chosen, at=now(), home=home)
     except InvalidInput as exc:
         return render(request, "calendar.html.j2", user, 422, errors=field_errors(exc), month=None, **base)
     state = chosen.state or settings_of(request).home_state
+    agreements = catalog.agreements_as_of(db)
+
+    def deadline(d: ScheduledDeadline) -> dict[str, Any]:
+        return _deadline(d, agreements, loc)
+
     weeks = [
-        [None if cell is None else (cell[0], [_item(a, state, loc) for a in cell[1]]) for cell in week]
+        [
+            None
+            if cell is None
+            else (cell.day, [_item(a, state, loc) for a in cell.activities], [deadline(d) for d in cell.deadlines])
+            for cell in week
+        ]
         for week in found.weeks
     ]
     shown = found.month
@@ -90,6 +117,7 @@ def calendar_page(request: Request, db: Db, user: PageViewer) -> Response:
         day_label=lambda day: views.day_label(day, loc),
         weeks=weeks,
         items=[_item(a, state, loc) for a in found.period.activities],
+        deadlines=[deadline(d) for d in found.period.deadlines],
         previous=_query(request, month=str(shown.previous)),
         next=_query(request, month=str(shown.next)),
         this=_query(request, month=str(shown)),
@@ -101,7 +129,10 @@ def calendar_page(request: Request, db: Db, user: PageViewer) -> Response:
 def month_ics(request: Request, db: Db, _user: PageViewer) -> Response:
     """The month on the page, filters included, as an ICS file."""
     shown = calendar.month_of(request.query_params.get("month") or None, now().date())
-    found = calendar_feed.export(db, shown.first, shown.last, _chosen(request, db), lang=language(request), at=now())
+    home = settings_of(request).home_state
+    found = calendar_feed.export(
+        db, shown.first, shown.last, _chosen(request, db), lang=language(request), at=now(), home=home
+    )
     disposition = f'attachment; filename="csbm-{shown}.ics"'
     return Response(found.content, media_type=ICS, headers={"Content-Disposition": disposition})
 
@@ -123,7 +154,8 @@ async def feed(request: Request, db: Db, token: str = "", lang: str = "en") -> R
     """The private feed a calendar client subscribes to; the token reads this and nothing else."""
     await run_in_threadpool(_feed_holder, request, db, token[:200])
     chosen = await run_in_threadpool(_chosen, request, db)
-    content = await run_in_threadpool(calendar_feed.feed, db, chosen, lang=lang, at=now())
+    home = settings_of(request).home_state
+    content = await run_in_threadpool(calendar_feed.feed, db, chosen, lang=lang, at=now(), home=home)
     return Response(content, media_type=ICS, headers={"Cache-Control": "private, no-store"})
 
 
