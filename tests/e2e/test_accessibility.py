@@ -32,6 +32,8 @@ MORE_PAGES = [
     "/calendar?month=2025-12&state=BY",
     "/calendar?month=2025-13",
     "/ledger?state=ZZ",
+    "/?state=ZZ",
+    "/as-guest?state=ZZ",
     "/account",
 ]
 

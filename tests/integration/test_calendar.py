@@ -147,4 +147,8 @@ def test_a_feed_token_is_stored_hashed_revocable_and_never_audited(loaded: str) 
         assert calendar_feed.feed_principal(s, token) is None  # replaced by the second
         assert calendar_feed.feed_principal(s, second) is None  # revoked
     assert "ana has no feed token" in csbm(loaded, "calendar", "token", "revoke", "ana", expect=1).stderr
+    third = csbm(loaded, "calendar", "token", "create", "ana").stdout.strip()
+    csbm(loaded, "users", "disable", "ana")
+    with transaction(engine) as s:
+        assert calendar_feed.feed_principal(s, third) is None  # a disabled user's feed stops
     engine.dispose()
