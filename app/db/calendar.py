@@ -39,3 +39,13 @@ def token_holder(session: Session, token_hash: str) -> Any | None:
         .where(CalendarToken.token_hash == token_hash)
     )
     return session.execute(query).first()
+
+
+def holders(session: Session) -> set[str]:
+    """The users who have a feed token that is not revoked."""
+    query = (
+        select(User.username)
+        .join(CalendarToken, CalendarToken.user_id == User.id)
+        .where(CalendarToken.revoked_at.is_(None))
+    )
+    return set(session.scalars(query))

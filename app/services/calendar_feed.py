@@ -52,6 +52,11 @@ def token_since(session: Session, username: str) -> dt.datetime | None:
     return repo.active_token_since(session, existing_user(session, username).id)
 
 
+def feed_holders(session: Session) -> set[str]:
+    """The users with a feed token, for the users page."""
+    return repo.holders(session)
+
+
 def feed_principal(session: Session, token: str) -> Principal | None:
     if not token.startswith(TOKEN_PREFIX):
         return None

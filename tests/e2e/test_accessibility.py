@@ -83,6 +83,11 @@ def test_no_page_has_a_wcag_21_aa_violation(server: str, lang: str) -> None:
         page.goto(f"{server}/login")
         problems = {"/login": violations(page)}
         log_in(page, server)
+        # A feed address, shown once: the account page in that state, and a revoke button on the users page.
+        page.goto(f"{server}/account")
+        with page.expect_navigation():
+            page.click("form[action='/account/calendar-token'] button")
+        problems["/account (a new feed address)"] = violations(page)
         nav = page.eval_on_selector_all("header nav a", "links => links.map(a => a.getAttribute('href'))")
         assert "/calendar" in nav
         for path in [*nav, *MORE_PAGES]:

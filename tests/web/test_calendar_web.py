@@ -105,6 +105,17 @@ class TestTheFeed:
         assert web.client.get(f"/calendar.ics?token={first}").status_code == 401
         assert web.client.get(f"/calendar.ics?token={second}").status_code == 200
 
+    def test_an_admin_revokes_a_users_feed_on_the_users_page(self, web: Web) -> None:
+        token = feed_token(web, "viewer")
+        csrf = web.login("admin")
+        users = web.client.get("/admin/users").text
+        assert users.count("Revoke the calendar feed</button>") == 1
+        revoked = web.client.post("/admin/users/viewer/calendar-token/revoke", data={"csrf_token": csrf})
+        assert revoked.status_code == 303
+        assert "Revoke the calendar feed</button>" not in web.client.get("/admin/users").text
+        web.client.cookies.clear()
+        assert web.client.get(f"/calendar.ics?token={token}").status_code == 401
+
     def test_the_account_page_says_whether_there_is_a_feed_and_never_shows_it_again(self, web: Web) -> None:
         token = feed_token(web)
         page = web.client.get("/account").text
