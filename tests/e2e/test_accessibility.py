@@ -27,6 +27,9 @@ pytestmark = [
 # the calendar's months with deadlines and guests, the user's own page.
 MORE_PAGES = [
     "/entries/VD-2025-INS-PL-1",
+    "/entries/CFE-2019-DSI-BY-PL",
+    "/entries/VD-2026-EV-IT-1/edit",
+    "/findings?from=2025-01-01&to=2026-12-31",
     "/agreements/vd2011",
     "/calendar?month=2025-05",
     "/calendar?month=2025-12&state=BY",
