@@ -5,6 +5,7 @@ deadlines falling due in it. The month page, the ICS export and the private feed
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from sqlalchemy.orm import Session
@@ -78,18 +79,30 @@ def period(
     sources = [ScheduledActivity(e, n, when) for e, n, when in found if _matches(e, chosen)]
     activities = [a for a in sources if a.overlaps(first, last)]
     activities.sort(key=lambda a: (a.entry.counting_key(), a.entry.agreement))
-    deadlines = [
+    deadlines = _entry_deadlines(sources, agreements, first, last, at=at)
+    if chosen.direction is None:
+        wanted = [a for name, a in agreements.items() if chosen.agreement in (None, name)]
+        deadlines += yearly_dates(wanted, first, last, chosen.state or home)
+    deadlines.sort(key=lambda s: s.deadline.sort_key())
+    return Period(first, last, activities, deadlines)
+
+
+def _entry_deadlines(
+    sources: list[ScheduledActivity],
+    agreements: Mapping[str, Agreement],
+    first: dt.date,
+    last: dt.date,
+    *,
+    at: dt.datetime,
+) -> list[ScheduledDeadline]:
+    """The deadlines of the entries due in [first, last], each with its entry's revision."""
+    return [
         ScheduledDeadline(d, a.revision, a.recorded_at)
         for a in sources
         if (agreement := agreements.get(a.entry.agreement)) is not None
         for d in entry_deadlines(agreement, a.entry, at=at)
         if first <= d.due_at.date() <= last
     ]
-    if chosen.direction is None:
-        wanted = [a for name, a in agreements.items() if chosen.agreement in (None, name)]
-        deadlines += yearly_dates(wanted, first, last, chosen.state or home)
-    deadlines.sort(key=lambda s: s.deadline.sort_key())
-    return Period(first, last, activities, deadlines)
 
 
 def yearly_dates(
