@@ -11,7 +11,7 @@ export CSBM_TEST_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 # (Playwright drives it; no browser is ever downloaded). Installed when missing and root.
 SYSDEPS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils chromium
 
-.PHONY: install sysdeps demo test check lint format messages bench bench-quick soak lock audit-deps clean \
+.PHONY: install axe sysdeps demo test check lint format messages bench bench-quick soak lock audit-deps clean \
   bundle offline-test docs-images
 
 # Installs are reproducible: every dependency comes pinned, with its hashes,
@@ -24,6 +24,15 @@ $(STAMP): pyproject.toml requirements.lock
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# axe-core for the browser tests' accessibility checks: the version pinned, with its
+# integrity hash, in tests/e2e/package-lock.json, from the npm registry; no test downloads it.
+AXE := tests/e2e/node_modules/axe-core/axe.min.js
+$(AXE): tests/e2e/package.json tests/e2e/package-lock.json
+	npm ci --prefix tests/e2e --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $(AXE)
+
+axe: $(AXE)
 
 sysdeps:
 	@missing=$$(for p in $(SYSDEPS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -50,7 +59,7 @@ demo: $(STAMP) sysdeps
 	CSBM_HOME_STATE=BY $(BIN)/csbm serve --host 127.0.0.1 --port 8000 --database-url $(DEMO_DB)
 
 ## test: the whole suite, on SQLite and on PostgreSQL at CSBM_TEST_PG_URL
-test: $(STAMP) sysdeps
+test: $(STAMP) sysdeps $(AXE)
 	$(BIN)/python -m pytest -n 2 -q
 
 ## check: lint, format, types (app, tests, bench), the import contracts, and `alembic check` on both databases

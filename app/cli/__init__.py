@@ -51,6 +51,7 @@ COMMANDS = {
         "app.cli.doctor",
         "Check this installation: database, migrations, agreements, chains, fonts, folders, backups, mail.",
     ),
+    "calendar": Lazy("app.cli.calendar", "The calendar: activities and deadlines as ICS, and private feed tokens."),
     "keys": Lazy("app.cli.keys", "The centre's signing key and the partners' public keys (admin only)."),
     "statement": Lazy("app.cli.reconcile", "Statements of what we recorded with a partner."),
     "reconcile": Lazy("app.cli.reconcile", "Reconcile a partner's statement with our ledger and record the result."),

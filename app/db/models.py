@@ -187,6 +187,20 @@ class ApiToken(Base):
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
 
 
+class CalendarToken(Base):
+    """A user's private calendar feed token: it reads the feed and nothing else. Only its
+    sha256 is stored; a user holds at most one that is not revoked."""
+
+    __tablename__ = "calendar_tokens"
+    __table_args__ = (Index("ix_calendar_tokens_user_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+
+
 class WebSession(Base):
     """A browser session held on the server, so that logout really ends it."""
 

@@ -192,6 +192,34 @@ def entries_between(
     return [to_entry(row) for row in session.execute(_visible(query, as_of))]
 
 
+def revisions_overlapping(
+    session: Session, *, start: dt.date, end: dt.date, agreement: str | None = None, states: Collection[str] = ()
+) -> list[tuple[LedgerEntry, int, dt.datetime]]:
+    """The current entries under way on some day of [start, end], each with its revision
+    number and when that revision was recorded; only those ``states`` take part in (as
+    inspecting, receiving or guest state) when given."""
+    # The look-back bounds the start_on index scan: no activity lasts a year, and without it
+    # a month's query would read the whole history before the month.
+    since = start - dt.timedelta(days=366)
+    query = _with_ref_per_row().where(
+        EntryRevision.start_on >= since, EntryRevision.start_on <= end, EntryRevision.end_on >= start
+    )
+    if agreement is not None:
+        query = query.where(EntryRevision.agreement == agreement)
+    if states:
+        # guests is "IT:1 NL:1": a state's pair follows a space once one is put in front.
+        guest = [(literal(" ") + EntryRevision.guests).like(f"% {s}:%") for s in sorted(states)]
+        query = query.where(
+            or_(
+                EntryRevision.receiving_state.in_(sorted(states)),
+                EntryRevision.inspecting_state.in_(sorted(states)),
+                *guest,
+            )
+        )
+    rows = session.execute(_visible(query, None).order_by(EntryRevision.start_on))
+    return [(to_entry(row), row.revision, row.recorded_at) for row in rows]
+
+
 def all_entries(session: Session, as_of: dt.datetime | None = None) -> Iterator[LedgerEntry]:
     query = _visible(_with_ref(), as_of).order_by(EntryRevision.start_on, LedgerEntryRow.ref)
     for row in session.execute(query.execution_options(yield_per=2000)):

@@ -108,6 +108,7 @@ class Finding:
             "agreement": self.agreement,
             "rule": self.rule,
             "responsible_state": self.responsible_state,
+            "subject": self.subject or None,
             "message": self.message,
         }
 

@@ -95,14 +95,14 @@ def exists(session: Session, username: str) -> bool:
 
 
 def set_password(session: Session, *, username: str, password: str, at: dt.datetime, by: str) -> None:
-    user = _existing(session, username)
+    user = existing_user(session, username)
     _check_password(password)
     user.password_hash = _hasher.hash(password)
     audit(session, by=by, at=at, action="user.set_password", target=username)
 
 
 def set_disabled(session: Session, *, username: str, disabled: bool, at: dt.datetime, by: str) -> None:
-    user = _existing(session, username)
+    user = existing_user(session, username)
     before = user.disabled
     user.disabled = disabled
     audit(
@@ -116,7 +116,7 @@ def set_disabled(session: Session, *, username: str, disabled: bool, at: dt.date
     )
 
 
-def _existing(session: Session, username: str) -> User:
+def existing_user(session: Session, username: str) -> User:
     user = repo.user_by_name(session, username)
     if user is None:
         raise DomainError(f"no user {username!r}", field="username")
@@ -186,7 +186,7 @@ def end_session(session: Session, session_id: str, *, now: dt.datetime) -> None:
 
 
 def create_token(session: Session, *, username: str, name: str, days: int, at: dt.datetime, by: str) -> str:
-    user = _existing(session, username)
+    user = existing_user(session, username)
     if not 1 <= days <= 3650:
         raise DomainError("a token lasts 1 to 3650 days", field="days")
     token = "csbm_" + secrets.token_urlsafe(32)

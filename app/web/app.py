@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -65,6 +67,24 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+SECRET_IN_QUERY = re.compile(r"(?i)\b(token=)[^&\s\"]*")
+
+
+class HideSecrets(logging.Filter):
+    """Keeps a calendar feed token (it is in the feed's query string) out of the access log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(SECRET_IN_QUERY.sub(r"\1(hidden)", a) if isinstance(a, str) else a for a in record.args)
+        return True
+
+
+def _hide_secrets_in_logs() -> None:
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, HideSecrets) for f in access.filters):
+        access.addFilter(HideSecrets())
+
+
 def _database_failures(app: FastAPI) -> None:
     """A database that is down, not set up or busy answers 503 (a page: an error page saying so),
     never a bare 500 with a traceback; the pool's pre-ping reconnects once it is back."""
@@ -116,6 +136,7 @@ def create_app(settings: Settings | None = None, *, freeze_startup_objects: bool
     )
     errors.install(app)
     _database_failures(app)
+    _hide_secrets_in_logs()
     app.add_middleware(SecurityHeaders)
     app.include_router(status_api.router)
     app.include_router(ledger_api.router)

@@ -37,6 +37,9 @@ PAGES = [
     "/reports",
     "/entries/VD-2025-INS-LT-2",
     "/ledger.csv",
+    "/calendar",
+    "/calendar/month.ics",
+    "/account",
 ]
 
 

@@ -10,16 +10,28 @@ from fastapi.responses import RedirectResponse, Response
 
 from app.domain.errors import DomainError
 from app.reporting.i18n import Localizer
-from app.services import accounts, alerts
+from app.services import accounts, alerts, calendar_feed
 from app.web.deps import Db, PageAdmin, now
 from app.web.views.context import language, render
 
 router = APIRouter(include_in_schema=False)
 
 
+def _users(db: Db) -> list[dict[str, object]]:
+    feeds = calendar_feed.feed_holders(db)
+    return [u | {"feed": u["username"] in feeds} for u in accounts.list_users(db)]
+
+
 @router.get("/admin/users")
 def users_page(request: Request, db: Db, user: PageAdmin) -> Response:
-    return render(request, "users.html.j2", user, users=accounts.list_users(db), error=None, created=None)
+    return render(request, "users.html.j2", user, users=_users(db), error=None, created=None)
+
+
+@router.post("/admin/users/{username}/calendar-token/revoke")
+def revoke_feed(db: Db, user: PageAdmin, username: str) -> Response:
+    """A user's calendar feed address seen by others: an admin ends it."""
+    calendar_feed.revoke_token(db, username=username, at=now(), by=user.username)
+    return RedirectResponse("/admin/users", status_code=303)
 
 
 @router.post("/admin/users")
@@ -36,10 +48,8 @@ def add_user(
             db, username=username.strip(), password=password, role=accounts.Role(role), at=now(), by=user.username
         )
     except (DomainError, ValueError) as exc:
-        return render(request, "users.html.j2", user, 422, users=accounts.list_users(db), error=str(exc), created=None)
-    return render(
-        request, "users.html.j2", user, users=accounts.list_users(db), error=None, created=(username, password)
-    )
+        return render(request, "users.html.j2", user, 422, users=_users(db), error=str(exc), created=None)
+    return render(request, "users.html.j2", user, users=_users(db), error=None, created=(username, password))
 
 
 @router.post("/admin/users/{username}/disable")
