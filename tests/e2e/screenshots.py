@@ -26,6 +26,7 @@ PAGES = (
     ("login", "/login"),
     ("dashboard", "/?year=2026"),
     ("due", "/due?at=2026-09-14T09:00&within="),
+    ("calendar", "/calendar?month=2025-07"),
     ("ledger", "/ledger"),
     ("entry", "/entries/VD-2025-INS-PL-1"),
     ("entry-mission", "/entries/CFE-2019-DSI-BY-PL"),
