@@ -18,6 +18,7 @@ from app.cli.common import (
     group,
     now,
     session,
+    settings,
     who,
     write_file,
 )
@@ -56,7 +57,10 @@ def add(
     values = entry_fields(options)
     try:
         with session(url, write=True) as s:
-            recorded = entries.record(s, values, at=now(), by=who(url, user), within_quota=within_quota)
+            home = settings(url).home_state
+            recorded = entries.record(
+                s, values, at=now(), by=who(url, user), within_quota=within_quota, home_state=home
+            )
     except ledger.QuotaRefused as exc:
         if as_json:
             print_json({"ref": values["ref"], "outcome": "refused", **exc.result.as_json()})
@@ -88,6 +92,32 @@ def history(ref: Annotated[str, typer.Argument()], url: Url = None, as_json: Jso
     for i, r in enumerate(revisions):
         what = "changed " + ", ".join(f"{k}: {a!r} -> {b!r}" for k, a, b in r.changes) if i else "created"
         console.print(f"[bold]revision {r.revision}[/] {r.recorded_at.isoformat()} by {r.recorded_by}: {what}")
+
+
+@ledger_app.command("show")
+def show(ref: Annotated[str, typer.Argument()], url: Url = None, as_json: Json = False) -> None:
+    """An entry as now recorded, its findings, and its checklist of agencies to inform."""
+    from app.services import checklist
+
+    with session(url) as s:
+        found = entries.detail(s, ref)
+        listed = checklist.checklist_json(s, found.entry, settings(url).home_state)
+    if as_json:
+        print_json({**found.as_json(), "checklist": listed})
+        return
+    console.print(
+        f"[bold]{ref}[/] revision {found.latest.revision}, {found.latest.recorded_at.isoformat()} "
+        f"by {found.latest.recorded_by}",
+        highlight=False,
+    )
+    for key, value in found.latest.record.items():
+        if value not in (None, "", []):
+            console.print(f"  {key}: {value}", highlight=False)
+    for finding in found.findings:
+        console.print(f"  finding: {finding.message}", highlight=False)
+    for item in (listed or {}).get("items", []):
+        done = f"done {item['done_at']} by {item['done_by']}" if item["done"] else "to do"
+        console.print(f"  inform on {item['event']}: {item['name']['en']}: {done}", highlight=False)
 
 
 @ledger_app.command("as-guest")

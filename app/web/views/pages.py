@@ -10,10 +10,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
 from app.domain.agreement import Activity
+from app.domain.checklist import EVENT_LABELS, Item
 from app.domain.ledger import Status
 from app.reporting.i18n import Localizer
 from app.reporting.view import ACTIVITY_LABELS, STATUS_LABELS, entry_view, finding_view, summary_row
-from app.services import catalog, dashboard, entries, ledger_query
+from app.services import catalog, checklist, dashboard, entries, ledger_query
+from app.services.accounts import Principal
 from app.services.alerts import open_alerts
 from app.services.errors import InvalidInput
 from app.web.deps import Db, PageViewer, now, settings_of
@@ -58,7 +60,7 @@ def home(request: Request, db: Db, user: PageViewer, state: str | None = None, y
         home=found.home,
         year=found.year,
         states=found.states,
-        alerts=open_alerts(db),
+        alerts=open_alerts(db, loc.lang),
         errors={},
         **_dashboard_context(found, loc),
     )
@@ -111,8 +113,29 @@ def ledger_csv(request: Request, db: Db, _user: PageViewer) -> Response:
     )
 
 
+def checklist_view(items: list[Item], lang: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "value": f"{i.event}:{i.agency.id}",
+            "event": EVENT_LABELS[i.event],
+            "agency": i.agency.name(lang),
+            "done": i.done,
+            "done_at": i.mark.done_at if i.mark else None,
+            "done_by": i.mark.done_by if i.mark else None,
+        }
+        for i in items
+    ]
+
+
 @router.get("/entries/{ref}")
 def entry_page(request: Request, db: Db, user: PageViewer, ref: str) -> Response:
+    return entry_response(request, db, user, ref)
+
+
+def entry_response(
+    request: Request, db: Db, user: Principal, ref: str, status_code: int = 200, checklist_error: str | None = None
+) -> Response:
+    """The entry's page: its facts, findings, checklist of agencies to inform, and revisions."""
     revisions = entries.history(db, ref)
     found = entries.detail(db, ref)
     loc = Localizer(language(request))
@@ -120,14 +143,21 @@ def entry_page(request: Request, db: Db, user: PageViewer, ref: str) -> Response
         {"revision": r.revision, "at": loc.datetime(r.recorded_at), "by": r.recorded_by, "changes": r.changes}
         for r in reversed(revisions)
     ]
+    items = checklist.items(db, found.entry, settings_of(request).home_state)
     return render(
         request,
         "entry.html.j2",
         user,
+        status_code,
         entry=entry_view(found.entry, loc),
         record=found.latest.record,
         timeline=timeline,
         findings=[finding_view(f, loc) for f in found.findings],
+        checklist=[
+            {**i, "done_at": loc.datetime(i["done_at"]) if i["done_at"] else None}
+            for i in checklist_view(items, loc.lang)
+        ],
+        checklist_error=checklist_error,
     )
 
 
