@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.db.base import add_once
 from app.db.models import Alert
 
 
@@ -39,9 +39,4 @@ def add_keyed_alert(
 ) -> Alert | None:
     """The new alert; None when one with this key exists (raised once, even by two processes)."""
     alert = Alert(raised_at=at, kind=kind, key=key, message=message, message_ru=message_ru)
-    try:
-        with session.begin_nested():
-            session.add(alert)
-    except IntegrityError:
-        return None
-    return alert
+    return alert if add_once(session, alert) else None

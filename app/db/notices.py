@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.db.base import add_once
 from app.db.live_models import ChecklistMark, QuotaNotice
 from app.domain.checklist import Event, Mark
 from app.domain.notices import FilledQuota
@@ -40,12 +40,7 @@ def add_notice(
         text_en=texts["en"],
         text_ru=texts["ru"],
     )
-    try:
-        with session.begin_nested():
-            session.add(notice)
-    except IntegrityError:
-        return None
-    return notice
+    return notice if add_once(session, notice) else None
 
 
 def notices(session: Session) -> list[QuotaNotice]:
@@ -72,9 +67,4 @@ def add_mark(session: Session, ref: str, mark: Mark, *, at: dt.datetime, by: str
         recorded_at=at,
         recorded_by=by,
     )
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
-        return False
-    return True
+    return add_once(session, row)

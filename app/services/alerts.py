@@ -10,7 +10,7 @@ nothing new.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -32,14 +32,26 @@ def raise_alert(session: Session, *, kind: str, message: str, at: dt.datetime) -
 
 
 def raise_once(
-    session: Session, *, kind: str, key: str, message: str, params: Mapping[str, str], at: dt.datetime
+    session: Session,
+    *,
+    kind: str,
+    key: str,
+    message: str,
+    params: Mapping[str, str],
+    at: dt.datetime,
+    translated: Collection[str] = (),
 ) -> Alert | None:
     """Raise the alert for ``key`` unless it was ever raised; ``message`` is a gettext id
-    formatted with ``params``, kept in English and Russian. None when it exists."""
+    formatted with ``params`` (those named in ``translated`` are gettext ids too), kept in
+    English and Russian. None when it exists."""
     if repo.alert_by_key(session, key) is not None:
         return None
-    texts = {lang: Localizer(lang)._(message).format(**params) for lang in ("en", "ru")}
+    texts = {lang: _format(Localizer(lang), message, params, translated) for lang in ("en", "ru")}
     return repo.add_keyed_alert(session, kind=kind, key=key, message=texts["en"], message_ru=texts["ru"], at=at)
+
+
+def _format(loc: Localizer, message: str, params: Mapping[str, str], translated: Collection[str]) -> str:
+    return loc._(message).format(**{k: loc._(v) if k in translated else v for k, v in params.items()})
 
 
 def open_alerts(session: Session, lang: str = "en") -> list[dict[str, Any]]:
