@@ -17,9 +17,10 @@ At = Annotated[str | None, typer.Option("--at", help="The moment to act as of (I
 @alerts.command("notify")
 def notify(at: At = None, url: Url = None, as_json: Json = False) -> None:
     """Raise each of our deadlines' alerts once per stage, then deliver what is queued."""
-    from app.services.notify import run, when
+    from app.services.deadlines import parse_at
+    from app.services.notify import run
 
-    moment = when(at, now())
+    moment = parse_at(at, now())
     with session(url, write=True) as s:
         done = run(s, settings(url), at=moment)
     counts = done.as_json()

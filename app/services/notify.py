@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.domain.alerting import MISSED, DeadlineLike, deadline_key, deadline_stage
+from app.domain.deadlines import Deadline
 from app.domain.messages import N_
 from app.services.alerts import raise_once
-from app.services.errors import InvalidInput
+from app.services.deadlines import due
 from app.services.outbox import Channels, Delivered, deliver
 
 DEADLINE = "deadline"
@@ -85,7 +86,12 @@ def notify(
     return Notified(raised, deliver(session, channels, at))
 
 
-def run(session: Session, settings: Settings, *, at: dt.datetime, deadlines: Deadlines | None = None) -> Notified:
+def ours_due(session: Session, at: dt.datetime, home: str) -> list[Deadline]:
+    """The open and missed deadlines of the home state's entries and agreement dates."""
+    return due(session, at=at, state=home, home=home)
+
+
+def run(session: Session, settings: Settings, *, at: dt.datetime, deadlines: Deadlines | None = ours_due) -> Notified:
     """The alert step as the settings configure it (the CLI and the scheduler both call this)."""
     return notify(
         session,
@@ -95,14 +101,3 @@ def run(session: Session, settings: Settings, *, at: dt.datetime, deadlines: Dea
         warning_hours=settings.alert_warning_hours,
         deadlines=deadlines,
     )
-
-
-def when(text: str | None, now: dt.datetime) -> dt.datetime:
-    """``--at``: an ISO 8601 moment (UTC when it has no zone); ``now`` when not given."""
-    if not text:
-        return now
-    try:
-        moment = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise InvalidInput.one("at", N_("a moment is YYYY-MM-DDTHH:MM (UTC)")) from None
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
