@@ -107,3 +107,25 @@ def test_the_entry_page_marks_an_item_done_and_the_audit_log_keeps_it(web: Web) 
     web.client.post("/logout", data={"csrf_token": csrf})
     web.login("admin")
     assert "checklist.done" in web.client.get("/admin/audit").text
+
+
+def test_the_admin_page_lists_failing_deliveries(web: Web) -> None:
+    import datetime as dt
+    import socket
+
+    from app.db.session import make_engine, transaction
+    from app.services.outbox import Channels, deliver
+
+    fill_quota(web)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    engine = make_engine(web.url)
+    with transaction(engine, write=True) as session:
+        done = deliver(session, Channels(webhook_url=f"http://127.0.0.1:{port}/hook"), dt.datetime.now(dt.UTC))
+    engine.dispose()
+    assert done.failed == 1
+    web.login("admin")
+    page = html.unescape(web.client.get("/admin/deliveries").text)
+    assert f"http://127.0.0.1:{port}/hook" in page
+    assert "quota_filled" in page
