@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.browser import CHROMIUM, demo_database, demo_server, launch
-from tests.e2e.test_browser import SERVER_LOG, login
+from tests.e2e.browser import CHROMIUM, demo_database, demo_server
+from tests.e2e.test_browser import SERVER_LOG, login, page
+
+__all__ = ["page"]  # the browser page fixture, over this module's server
 
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make test installs it)"
@@ -23,19 +25,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with demo_server(folder, url, folder / "server.log") as base:
         SERVER_LOG[base] = folder / "server.log"
         yield base
-
-
-@pytest.fixture
-def page(server: str) -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = launch(p)
-        context = browser.new_context(viewport={"width": 1366, "height": 900})
-        context.set_default_timeout(90_000)
-        context.set_default_navigation_timeout(90_000)
-        yield context.new_page()
-        browser.close()
 
 
 def mark(page: object, item: str, who: str, button: str) -> None:
