@@ -14,7 +14,7 @@ from app.db.live_models import QuotaNotice
 from app.domain.agreement import Agreement
 from app.domain.ledger import LedgerEntry
 from app.domain.messages import N_
-from app.domain.notices import FilledQuota, filled_quotas
+from app.domain.notices import FilledQuota, filled_quotas, is_ours
 from app.reporting.notice import notice_texts
 from app.services.accounts import audit
 from app.services.alerts import raise_once
@@ -34,7 +34,7 @@ def after_recording(
     session: Session, agreement: Agreement, entry: LedgerEntry, *, at: dt.datetime, home: str | None
 ) -> list[QuotaNotice]:
     """Draft the notices the entry's recording calls for: a quota of ours it filled."""
-    if home is None or not any(r.notice_when_filled for r in agreement.quota_rules):
+    if home is None or not _may_fill(agreement, entry, home):
         return []
     day = entry.start_day
     evaluations = evaluate_range(session, {agreement.id: agreement}, start=day, end=day)
@@ -44,6 +44,14 @@ def after_recording(
         if notice is not None:
             drafted.append(notice)
     return drafted
+
+
+def _may_fill(agreement: Agreement, entry: LedgerEntry, home: str) -> bool:
+    """Whether the entry counts against a quota of ours that asks for a notice (a cheap
+    test, so that entries elsewhere cost no evaluation)."""
+    party = agreement.quota_party(entry.receiving_state, entry.start_day)
+    counted = any(r.notice_when_filled and entry.activity in r.counts for r in agreement.quota_rules)
+    return counted and is_ours(agreement, party, home)
 
 
 def draft(
