@@ -25,7 +25,7 @@ from app.cli.common import (
 )
 from app.cli.lazy import EXIT_USAGE, error
 from app.cli.output import console, emit, print_json
-from app.services import entries, ledger
+from app.services import entries, ledger, notices
 from app.services.errors import FileRejected
 from app.services.ledger_csv import LedgerFileError
 from app.services.status import replay_moment
@@ -42,7 +42,9 @@ def import_file(file: Csv, url: Url = None, user: User = None, as_json: Json = F
     """Import a ledger CSV, all or nothing. Changed rows become new revisions."""
     try:
         with session(url, write=True) as s:
-            summary = ledger.import_ledger(s, file, entries.entry_context(s), at=now(), by=who(url, user))
+            context = entries.entry_context(s)
+            summary = ledger.import_ledger(s, file, context, at=now(), by=who(url, user))
+            notices.review(s, context.agreements, at=now(), home=settings(url).home_state)
     except LedgerFileError as exc:
         raise FileRejected(str(file), exc.messages) from None
     counts = f"{summary.created} new, {summary.revised} revised, {summary.unchanged} unchanged."

@@ -4,6 +4,7 @@ agreement asks for one; csbm never sends it, the officer records that it was sen
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 from app.db import notices as repo
 from app.db.live_models import QuotaNotice
 from app.domain.agreement import Agreement
-from app.domain.ledger import LedgerEntry
+from app.domain.ledger import LedgerEntry, Status
 from app.domain.messages import N_
 from app.domain.notices import FilledQuota, filled_quotas, is_ours
 from app.reporting.notice import notice_texts
@@ -44,6 +45,35 @@ def after_recording(
         if notice is not None:
             drafted.append(notice)
     return drafted
+
+
+def review(session: Session, agreements: Mapping[str, Agreement], *, at: dt.datetime, home: str | None) -> int:
+    """Draft the notices of quotas of ours filled in the periods running at ``at`` that have
+    none yet (entries loaded by an import, which records no single entry); how many."""
+    chosen = {a.id: a for a in agreements.values() if any(r.notice_when_filled for r in a.quota_rules)}
+    if home is None or not chosen:
+        return 0
+    drafted = 0
+    for evaluation in evaluate_range(session, chosen, start=at.date(), end=at.date()):
+        agreement = evaluation.agreement
+        for filled in filled_quotas(agreement, evaluation.result.rows, home):
+            last = _last_counted(agreement, evaluation.entries, filled)
+            drafted += draft(session, agreement, filled, filled_by=last, at=at) is not None
+    return drafted
+
+
+def _last_counted(agreement: Agreement, entries: list[LedgerEntry], filled: FilledQuota) -> str:
+    """The ref of the latest-starting entry that takes a slot of the filled quota."""
+    rule = agreement.rule(filled.rule)
+    taking = [
+        e
+        for e in entries
+        if e.activity in rule.counts
+        and filled.period_start <= e.start_day <= filled.period_end
+        and agreement.quota_party(e.receiving_state, e.start_day) == filled.party
+        and (e.status.is_pending or e.status is Status.CONDUCTED)
+    ]
+    return max(taking, key=lambda e: (e.start_day, e.ref)).ref if taking else "—"
 
 
 def _may_fill(agreement: Agreement, entry: LedgerEntry, home: str) -> bool:

@@ -14,6 +14,7 @@ from app.config import Settings
 from app.domain.alerting import MISSED, DeadlineLike, deadline_key, deadline_stage
 from app.domain.deadlines import Deadline
 from app.domain.messages import N_
+from app.services import catalog, notices
 from app.services.alerts import raise_once
 from app.services.deadlines import due
 from app.services.outbox import Channels, Delivered, deliver
@@ -79,10 +80,13 @@ def notify(
     warning_hours: dict[str, int],
     deadlines: Deadlines | None = None,
 ) -> Notified:
-    """One run of the alert step: our deadlines' alerts (with a home state), then delivery."""
+    """One run of the alert step: our deadlines' alerts and notices of quotas filled by an
+    import (with a home state), then delivery."""
     raised = 0
     if home and deadlines is not None:
         raised = deadline_alerts(session, deadlines(session, at, home), at=at, home=home, warning_hours=warning_hours)
+    if home:
+        raised += notices.review(session, catalog.agreements_as_of(session), at=at, home=home)
     return Notified(raised, deliver(session, channels, at))
 
 

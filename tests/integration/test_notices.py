@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+
 import pytest
 
+from tests.builders import CSV_HEADER, csv_row
 from tests.integration.cli_helpers import csbm
 
 
@@ -97,3 +101,20 @@ def test_marking_it_sent_is_recorded_once_and_audited(by_home: str) -> None:
 def test_an_unknown_notice_is_named(by_home: str) -> None:
     result = csbm(by_home, "notices", "mark-sent", "99", "--on", "2025-06-02", "--reference", "R", expect=1)
     assert "no notice with this number" in result.stderr
+
+
+def test_an_import_that_fills_the_running_quota_drafts_one_notice(by_home: str, tmp_path: Path) -> None:
+    year = dt.datetime.now(dt.UTC).year
+    csbm(by_home, "declare", "BY", str(year), "units", "100", "--source", "AEMI")
+    rows = [
+        csv_row(f"IM-{n}", activity="evaluation_visit", inspecting_state=state, requested_at=f"{year}-01-0{n}",
+                start=f"{year}-01-1{n}", end=f"{year}-01-1{n}", status="conducted", team_size="3")
+        for n, state in ((1, "DE"), (2, "FR"))
+    ]  # fmt: skip
+    file = tmp_path / "ledger.csv"
+    file.write_text("\n".join([CSV_HEADER, *rows]) + "\n")
+    csbm(by_home, "ledger", "import", str(file))
+    (notice,) = csbm(by_home, "notices", "--json")
+    assert (notice["period_start"], notice["filled_by"]) == (f"{year}-01-01", "IM-2")
+    csbm(by_home, "alerts", "notify", "--json")  # the alert step reviews too: still one
+    assert len(csbm(by_home, "notices", "--json")) == 1
