@@ -200,3 +200,15 @@ def test_an_unreachable_mail_server_fails_the_delivery_without_losing_it(migrate
 def test_backoff_doubles_up_to_its_cap() -> None:
     waits = [backoff(n, base_seconds=60, cap_seconds=600).total_seconds() for n in range(0, 7)]
     assert waits == [0, 60, 120, 240, 480, 600, 600]
+
+
+def test_the_scheduler_job_runs_the_same_step(migrated: Engine, webhook: str) -> None:
+    from app.scheduler import jobs
+    from app.scheduler.registry import spec_by_id
+
+    quota_alert(migrated)
+    settings = Settings(alert_webhook_url=webhook)
+    assert spec_by_id(settings, "alerts").cron == "*/5 * * * *"
+    jobs.run_alerts(jobs.Runtime(settings, migrated), AT)
+    jobs.run_alerts(jobs.Runtime(settings, migrated), AT + dt.timedelta(minutes=5))
+    assert len(Hook.received) == 1
