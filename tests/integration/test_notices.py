@@ -78,6 +78,8 @@ def test_marking_it_sent_is_recorded_once_and_audited(by_home: str) -> None:
     visit(by_home, "EV-2", 5, inspecting="FR")
     (notice,) = csbm(by_home, "notices", "--json")
     nid = str(notice["id"])
+    shown = csbm(by_home, "notices", "show", nid, "--lang", "ru").stdout
+    assert shown.startswith("Беларусь: уведомление об исчерпании квоты (посещения с целью оценки)")
     bad = csbm(by_home, "notices", "mark-sent", nid, "--on", "2 June", "--reference", "X", expect=1)
     assert "on: a date is YYYY-MM-DD" in bad.stderr
     sent = csbm(by_home, "notices", "mark-sent", nid, "--on", "2025-06-02", "--reference", "BY/VD/117", "--json")
