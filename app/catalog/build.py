@@ -100,10 +100,11 @@ def _date(model: DateModel) -> AgreementDate:
 
 
 def _check_dates(model: AgreementFile, problems: Problems) -> None:
-    ids = [d.id for d in model.dates]
+    seen: set[str] = set()
     for i, item in enumerate(model.dates):
-        if ids.count(item.id) > 1:
+        if item.id in seen:
             problems.append((("dates", i, "id"), f"date id {item.id!r} is used twice"))
+        seen.add(item.id)
 
 
 def _timing(model: TimingRuleModel) -> TimingRule:

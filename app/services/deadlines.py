@@ -111,3 +111,13 @@ def of_entries(
 def ours_first(deadlines: Iterable[Deadline], home: str | None) -> list[Deadline]:
     """The home state's own deadlines first, each part soonest first (the dashboard's order)."""
     return sorted(deadlines, key=lambda d: (d.responsible_state != home, d.sort_key()))
+
+
+def for_entry(session: Session, entry: LedgerEntry, *, at: dt.datetime) -> list[Deadline]:
+    """Every deadline of one entry, met ones too, as they stand at ``at`` (its page shows them)."""
+    return sorted(of_entries(catalog.agreements_as_of(session), [entry], at=at), key=Deadline.sort_key)
+
+
+def date_titles(agreements: Mapping[str, Agreement]) -> dict[tuple[str, str], tuple[str, str]]:
+    """(agreement, date id) -> the date's (English, Russian) title, for the pages."""
+    return {(a.id, d.id): (d.title_en, d.title_ru) for a in agreements.values() for d in a.dates}

@@ -9,7 +9,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.domain.agreement import Activity, Confidence
-from app.domain.deadlines import Deadline, DeadlineKind, DeadlineStatus, agreement_deadlines, entry_deadlines
+from app.domain.deadlines import (
+    Deadline,
+    DeadlineKind,
+    DeadlineStatus,
+    agreement_deadlines,
+    entry_deadlines,
+    next_occurrence,
+)
 from app.domain.findings import Code
 from app.domain.ledger import LedgerEntry, Status
 from app.domain.rules import timing_findings
@@ -199,3 +206,15 @@ def test_an_open_deadline_is_never_past_and_hours_left_is_the_distance_to_it(at_
         assert deadline.hours_left(at) == pytest.approx((deadline.due_at - at).total_seconds() / 3600)
         if deadline.status is DeadlineStatus.OPEN:
             assert deadline.due_at >= at
+
+
+@given(
+    at=st.datetimes(min_value=dt.datetime(2001, 1, 1), max_value=dt.datetime(2090, 12, 31), timezones=st.just(dt.UTC))
+)
+def test_an_agreement_date_falls_on_its_day_from_today_to_a_year_ahead(at: dt.datetime) -> None:
+    for agreement in shipped().values():
+        for item in agreement.dates:
+            due = next_occurrence(item, at)
+            assert (due.month, due.day) == (item.month, item.day)
+            assert at.date() <= due.date() <= at.date() + dt.timedelta(days=366)
+            assert (due.hour, due.minute, due.tzinfo) == (0, 0, dt.UTC)

@@ -12,7 +12,7 @@ from app.services.accounts import Principal, Role
 from app.services.errors import Conflict, InvalidInput, NotFound
 from app.web.deps import Db, PageOfficer, PageViewer, now, settings_of
 from app.web.views.context import field_errors, render
-from app.web.views.pages import entry_response
+from app.web.views.pages import render_entry
 
 router = APIRouter(include_in_schema=False)
 
@@ -61,7 +61,7 @@ def checklist_done(
     try:
         checklist.mark_done(db, entries.existing(db, ref), home, fields, by=user.username, at=now())
     except (InvalidInput, Conflict) as exc:
-        return entry_response(request, db, user, ref, 422, checklist_error=exc.message)
+        return render_entry(request, db, user, ref, status=422, checklist_error=exc.message)
     return RedirectResponse(f"/entries/{ref}#checklist", status_code=303)
 
 
