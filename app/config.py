@@ -62,6 +62,22 @@ class Settings(BaseSettings):
     # Mail: smtp://host[:port] or smtps://host[:port]; empty, nothing is sent
     # (csbm doctor checks that the server answers).
     smtp_url: str = ""
+    smtp_from: str = "csbm@localhost"
+    # Who is mailed an alert, by role: comma-separated addresses, each optionally with the
+    # language it is written in ("duty@centre.by/ru"; default English). Deadline and
+    # quota-filled alerts go to officers, breaks in the recorded history to admins.
+    alert_mail_officer: str = ""
+    alert_mail_admin: str = ""
+    # An internal HTTP(S) address that is sent each alert as JSON; empty, none is.
+    alert_webhook_url: str = ""
+    # Hours before a deadline of each kind at which its warning is raised (JSON, e.g.
+    # {"reply_due": 6, "report_due": 48}); a kind not named gets 6.
+    alert_warning_hours: dict[str, int] = {}
+    # How often the alert step runs (cron), and the retry backoff of failed deliveries:
+    # the first retry after this many seconds, doubling each time, never longer than the cap.
+    schedule_alerts: str = "*/5 * * * *"
+    alert_retry_seconds: int = 60
+    alert_retry_max_seconds: int = 3600
 
     def resolved_database_url(self) -> str:
         return self.database_url or default_database_url()

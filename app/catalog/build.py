@@ -209,6 +209,8 @@ def _rule(model: AgreementFile, index: int, rule: QuotaRuleModel, party_ids: set
     for party in rule.party_limits:
         if party not in party_ids:
             problems.append(((*loc, "party_limits", party), f"{party} is not a party or group"))
+    if rule.notice_when_filled is not None and rule.kind is not RuleKind.PASSIVE:
+        problems.append(((*loc, "notice_when_filled"), "a notice when filled belongs to passive quotas only"))
     return QuotaRule(
         id=rule.id,
         activity=rule.activity,
@@ -221,6 +223,7 @@ def _rule(model: AgreementFile, index: int, rule: QuotaRuleModel, party_ids: set
         counts_per_source=source(rule.counts_per_source) if rule.counts_per_source else None,
         description=rule.description,
         source=source(rule.source),
+        notice_when_filled=source(rule.notice_when_filled) if rule.notice_when_filled else None,
     )
 
 

@@ -12,16 +12,17 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from app.catalog.build import build_agreement
 from app.catalog.schema import AgreementFile
 from app.domain.agreement import Agreement
 
 SUFFIXES = (".yaml", ".yml")
+M = TypeVar("M", bound=BaseModel)
 MAX_FILE_BYTES = 1_000_000
 
 
@@ -78,8 +79,8 @@ def content_hash(content: str) -> str:
     return hashlib.sha256(content.encode("utf-8")).hexdigest()
 
 
-def parse_agreement(content: str, filename: str) -> LoadedAgreement:
-    """Validate one agreement file's text; raise CatalogError listing every problem."""
+def read_mapping(content: str, filename: str, what: str = "an agreement file") -> tuple[yaml.Node, dict[str, Any]]:
+    """The YAML mapping a file holds, with its node for line numbers; CatalogError otherwise."""
     if len(content.encode("utf-8")) > MAX_FILE_BYTES:
         raise CatalogError([CatalogIssue(filename, None, "", f"file is larger than {MAX_FILE_BYTES} bytes")])
     loader = _Loader(content)
@@ -94,15 +95,26 @@ def parse_agreement(content: str, filename: str) -> LoadedAgreement:
     finally:
         loader.dispose()
     if not isinstance(data, dict):
-        raise CatalogError([CatalogIssue(filename, 1, "", "an agreement file must be a YAML mapping")])
+        raise CatalogError([CatalogIssue(filename, 1, "", f"{what} must be a YAML mapping")])
+    return node, data
+
+
+def validated(model: type[M], node: yaml.Node, data: dict[str, Any], filename: str) -> M:
+    """The file's data as ``model``, or CatalogError naming each bad field with its line."""
     try:
-        model = AgreementFile.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         issues = [
             CatalogIssue(filename, _line_of(node, err["loc"]), _path(err["loc"]), _clean(err["msg"]))
             for err in exc.errors()
         ]
         raise CatalogError(issues) from None
+
+
+def parse_agreement(content: str, filename: str) -> LoadedAgreement:
+    """Validate one agreement file's text; raise CatalogError listing every problem."""
+    node, data = read_mapping(content, filename)
+    model = validated(AgreementFile, node, data, filename)
     agreement, problems = build_agreement(model)
     if problems:
         raise CatalogError([CatalogIssue(filename, _line_of(node, loc), _path(loc), msg) for loc, msg in problems])

@@ -144,6 +144,9 @@ def _quota_rule(a: Agreement, rule: QuotaRule) -> Iterator[str]:
         yield "- A mission to several objects counts once per object."
         if rule.counts_per_source:
             yield f"  Source: {cite(rule.counts_per_source)}"
+    if rule.notice_when_filled:
+        yield "- When the quota is filled, the party informs the other parties (csbm drafts the notice)."
+        yield f"  Source: {cite(rule.notice_when_filled)}"
     yield f"- Source: {cite(rule.source)}"
     yield ""
 

@@ -139,6 +139,8 @@ class QuotaRuleModel(Strict):
     counts_per_source: SourceModel | None = None
     description: str = ""
     source: SourceModel
+    # The party whose quota this is informs the other parties once it is filled.
+    notice_when_filled: SourceModel | None = None
 
     @model_validator(mode="after")
     def _per_object_cited(self) -> QuotaRuleModel:

@@ -56,6 +56,11 @@ COMMANDS = {
     "statement": Lazy("app.cli.reconcile", "Statements of what we recorded with a partner."),
     "reconcile": Lazy("app.cli.reconcile", "Reconcile a partner's statement with our ledger and record the result."),
     "reconciliation": Lazy("app.cli.reconcile", "Reconciliations with partners' statements."),
+    "alerts": Lazy("app.cli.alerts", "Alerts: raise our deadlines' alerts and deliver queued alerts (mail, webhook)."),
+    "notices": Lazy(
+        "app.cli.notices",
+        "Quota-filled notices: list the drafts and their status (the default), or record one as sent.",
+    ),
 }
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from app.cli.common import Json, Url, commands, fail, now, session, settings
+from app.cli.lazy import error
 from app.cli.output import console, print_json
 
 if TYPE_CHECKING:
@@ -18,10 +19,20 @@ app = commands()
 Within = Annotated[str | None, typer.Option("--within", help="Only what falls due this soon: 72h, 3d, 90m")]
 State = Annotated[str | None, typer.Option("--state", help="Only the deadlines of this state's entries and dates")]
 At = Annotated[str | None, typer.Option("--at", help="Answer as at this ISO 8601 moment (default: now)")]
+Notify = Annotated[
+    bool, typer.Option("--notify", help="Also raise our deadlines' alerts (once per stage) and deliver them")
+]
 
 
 @app.command("due")
-def due(within: Within = None, state: State = None, at: At = None, url: Url = None, as_json: Json = False) -> None:
+def due(
+    within: Within = None,
+    state: State = None,
+    at: At = None,
+    notify: Notify = False,
+    url: Url = None,
+    as_json: Json = False,
+) -> None:
     """List open and missed deadlines, soonest first (missed ones stand first)."""
     from app.services import deadlines
     from app.services.states import checked_state
@@ -32,10 +43,21 @@ def due(within: Within = None, state: State = None, at: At = None, url: Url = No
     config = settings(url)
     with session(url) as s:
         found = deadlines.due(s, at=moment, within=window, state=chosen, home=config.home_state)
+    if notify:
+        _notify(url, moment)
     if as_json:
         print_json([d.as_json(moment) for d in found])
         return
     _show(found, moment, _zone(config.timezone))
+
+
+def _notify(url: str | None, moment: dt.datetime) -> None:
+    """Raise our deadlines' alerts and deliver them (the scheduler's alert step), told on stderr."""
+    from app.services.notify import run
+
+    with session(url, write=True) as s:
+        done = run(s, settings(url), at=moment).as_json()
+    error("alerts: " + ", ".join(f"{k} {v}" for k, v in done.items()))
 
 
 def _zone(name: str) -> dt.tzinfo:

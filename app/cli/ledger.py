@@ -19,12 +19,13 @@ from app.cli.common import (
     group,
     now,
     session,
+    settings,
     who,
     write_file,
 )
 from app.cli.lazy import EXIT_USAGE, error
 from app.cli.output import console, emit, print_json
-from app.services import entries, ledger
+from app.services import entries, ledger, notices
 from app.services.errors import FileRejected
 from app.services.ledger_csv import LedgerFileError
 from app.services.status import replay_moment
@@ -41,7 +42,9 @@ def import_file(file: Csv, url: Url = None, user: User = None, as_json: Json = F
     """Import a ledger CSV, all or nothing. Changed rows become new revisions."""
     try:
         with session(url, write=True) as s:
-            summary = ledger.import_ledger(s, file, entries.entry_context(s), at=now(), by=who(url, user))
+            context = entries.entry_context(s)
+            summary = ledger.import_ledger(s, file, context, at=now(), by=who(url, user))
+            notices.review(s, context.agreements, at=now(), home=settings(url).home_state)
     except LedgerFileError as exc:
         raise FileRejected(str(file), exc.messages) from None
     counts = f"{summary.created} new, {summary.revised} revised, {summary.unchanged} unchanged."
@@ -57,7 +60,10 @@ def add(
     values = entry_fields(options)
     try:
         with session(url, write=True) as s:
-            recorded = entries.record(s, values, at=now(), by=who(url, user), within_quota=within_quota)
+            home = settings(url).home_state
+            recorded = entries.record(
+                s, values, at=now(), by=who(url, user), within_quota=within_quota, home_state=home
+            )
     except ledger.QuotaRefused as exc:
         if as_json:
             print_json({"ref": values["ref"], "outcome": "refused", **exc.result.as_json()})
@@ -115,6 +121,32 @@ def history(ref: Annotated[str, typer.Argument()], url: Url = None, as_json: Jso
     for i, r in enumerate(revisions):
         what = "changed " + ", ".join(f"{k}: {a!r} -> {b!r}" for k, a, b in r.changes) if i else "created"
         console.print(f"[bold]revision {r.revision}[/] {r.recorded_at.isoformat()} by {r.recorded_by}: {what}")
+
+
+@ledger_app.command("show")
+def show(ref: Annotated[str, typer.Argument()], url: Url = None, as_json: Json = False) -> None:
+    """An entry as now recorded, its findings, and its checklist of agencies to inform."""
+    from app.services import checklist
+
+    with session(url) as s:
+        found = entries.detail(s, ref)
+        listed = checklist.checklist_json(s, found.entry, settings(url).home_state)
+    if as_json:
+        print_json({**found.as_json(), "checklist": listed})
+        return
+    console.print(
+        f"[bold]{ref}[/] revision {found.latest.revision}, {found.latest.recorded_at.isoformat()} "
+        f"by {found.latest.recorded_by}",
+        highlight=False,
+    )
+    for key, value in found.latest.record.items():
+        if value not in (None, "", []):
+            console.print(f"  {key}: {value}", highlight=False)
+    for finding in found.findings:
+        console.print(f"  finding: {finding.message}", highlight=False)
+    for item in (listed or {}).get("items", []):
+        done = f"done {item['done_at']} by {item['done_by']}" if item["done"] else "to do"
+        console.print(f"  inform on {item['event']}: {item['name']['en']}: {done}", highlight=False)
 
 
 @ledger_app.command("as-guest")

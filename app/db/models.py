@@ -269,6 +269,9 @@ class Alert(Base):
     raised_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
     kind: Mapped[str] = mapped_column(String(40))
     message: Mapped[str] = mapped_column(Text)
+    # Alerts raised once per occasion (a deadline's stage, a filled quota) carry its key.
+    key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    message_ru: Mapped[str | None] = mapped_column(Text)
     acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     acknowledged_by: Mapped[str | None] = mapped_column(String(120))
 
@@ -305,3 +308,7 @@ class ReconciliationRecord(Base):
     body: Mapped[str] = mapped_column(Text)
     seq: Mapped[int] = mapped_column(BigInteger, unique=True)
     chain_hash: Mapped[str] = mapped_column(String(64))
+
+
+# The live-operations tables (notices, checklists, the alert outbox) live beside these.
+from app.db import live_models as live_models  # noqa: E402

@@ -102,6 +102,9 @@ class QuotaRule:
     counts_per_source: Source | None = None
     description: str = ""
     source: Source
+    # Filling this quota obliges the party to inform the others (Vienna Document text
+    # (107.1) for evaluation visits): csbm drafts that notice; the officer sends it.
+    notice_when_filled: Source | None = None
 
     def limit_for(self, party: str) -> Limit:
         return self.party_limits.get(party, self.limit)

@@ -122,6 +122,22 @@ def run_audit(runtime: Runtime, at: dt.datetime) -> bool:
     return result.ok
 
 
+def alerts() -> None:
+    run_alerts(_current(), dt.datetime.now(dt.UTC))
+
+
+def run_alerts(runtime: Runtime, at: dt.datetime) -> None:
+    """The alert step: failed deliveries stay queued for the next run, never dropped."""
+    from app.services.notify import run
+
+    with transaction(runtime.engine, write=True) as session:
+        done = run(session, runtime.settings, at=at).as_json()
+    if done["failed"]:
+        log.warning("alerts: %s", done)
+    elif any(done.values()):
+        log.info("alerts: %s", done)
+
+
 def is_filed(reports_dir: Path, period: ReportPeriod, home_state: str | None) -> bool:
     """A complete filing of the period exists, in any revision."""
     base = report_folder_name(period, home_state)

@@ -64,6 +64,9 @@ def job_specs(settings: Settings) -> list[JobSpec]:
         _job("annual-report", settings.schedule_annual, annual, _previous_year, _due_years),
         _job("nightly-backup", settings.schedule_backup, backup),
         _job("daily-audit", settings.schedule_audit, audit),
+        _job(
+            "alerts", settings.schedule_alerts, "raise our deadlines' alerts; deliver queued alerts by mail and webhook"
+        ),
     ]
 
 

@@ -169,6 +169,7 @@ def describe_agreement(agreement: Agreement) -> dict[str, Any]:
                 "counts_per_source": _source(r.counts_per_source),
                 "description": r.description,
                 "source": _source(r.source),
+                "notice_when_filled": _source(r.notice_when_filled),
             }
             for r in agreement.quota_rules
         ],

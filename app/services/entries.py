@@ -20,7 +20,7 @@ from app.domain.ledger import LedgerEntry, Status
 from app.domain.messages import N_
 from app.domain.moments import Moment, start_instant
 from app.domain.report import entry_json
-from app.services import catalog, ledger
+from app.services import catalog, ledger, notices
 from app.services.errors import CONCURRENT_WRITE, Conflict, InvalidInput, NotFound, Problem
 from app.services.ledger_csv import EntryContext, parse_entry
 from app.services.states import known_states
@@ -71,14 +71,18 @@ def record(
     by: str,
     within_quota: bool = False,
     new: bool = False,
+    home_state: str | None = None,
 ) -> Recorded:
     """Record the entry, or a new revision of its ref (``new``: refuse a ref that exists).
-    QuotaRefused with ``within_quota`` when it would go over a limit."""
+    QuotaRefused with ``within_quota`` when it would go over a limit. Where the entry fills
+    a quota of ``home_state`` that calls for a notice, the notice is drafted."""
     context, entry = _entry(session, values, new)
     try:
         outcome = ledger.record_entry(session, entry, dict(context.agreements), at=at, by=by, within_quota=within_quota)
     except IntegrityError:
         raise Conflict(f"{entry.ref}: {CONCURRENT_WRITE}", field="ref") from None
+    if outcome is not ledger.Outcome.UNCHANGED:
+        notices.after_recording(session, context.agreements[entry.agreement], entry, at=at, home=home_state)
     return Recorded(entry, outcome)
 
 

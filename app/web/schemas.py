@@ -104,7 +104,7 @@ class FindingOut(BaseModel):
     agreement: str
     rule: str
     responsible_state: str
-    subject: str | None = Field(description='What a period-level finding is about, e.g. "BY oov 2026"; null for an entry')
+    subject: str | None = Field(description='What a period-level finding is about ("BY oov 2026"); null for an entry')
     message: str
 
 

@@ -6,13 +6,13 @@ import datetime as dt
 import smtplib
 import tempfile
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from app.config import Settings
 from app.domain.messages import N_
 from app.reporting import fonts
 from app.services.backup import BackupError, read_manifest
 from app.services.doctor.model import Check, moment, span
+from app.services.senders import smtp_connection, smtp_server
 
 # The nightly backup runs once a day; a day and a half allows for a late or slow one.
 BACKUP_FRESH = dt.timedelta(hours=36)
@@ -132,12 +132,10 @@ def _newest_backup(folder: Path) -> tuple[Path, dt.datetime] | None:
 def mail_check(smtp_url: str) -> Check:
     if not smtp_url:
         return Check.ok("mail", N_("not configured (CSBM_SMTP_URL is empty): nothing is sent by mail"))
-    parts = urlsplit(smtp_url)
-    secure = parts.scheme == "smtps"
-    server = f"{parts.hostname or ''}:{parts.port or (465 if secure else 25)}"
+    host, port, _ = smtp_server(smtp_url)
+    server = f"{host}:{port}"
     try:
-        client = smtplib.SMTP_SSL if secure else smtplib.SMTP
-        with client(parts.hostname or "", parts.port or (465 if secure else 25), timeout=MAIL_TIMEOUT_SECONDS) as smtp:
+        with smtp_connection(smtp_url) as smtp:
             smtp.noop()
     except (OSError, smtplib.SMTPException) as exc:
         return Check.failed(

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from app.domain.moments import format_moment, parse_moment
 from app.domain.report import entry_json
 from app.services import declarations, entries, ledger_query
-from app.web.deps import Db, Officer, Viewer, now
+from app.web.deps import Db, Officer, Viewer, now, settings_of
 from app.web.errors import ProblemError
 from app.web.schemas import (
     CheckOut,
@@ -76,16 +76,22 @@ _REF_LINKS = {
 
 @router.post("/entries", response_model=RecordedOut, status_code=201, responses={201: {"links": _REF_LINKS}})
 def create_entry(
-    db: Db, user: Officer, body: EntryIn, response: Response, within_quota: WithinQuota = False
+    request: Request, db: Db, user: Officer, body: EntryIn, response: Response, within_quota: WithinQuota = False
 ) -> dict[str, str]:
     """Record a new entry. An existing ref is a conflict: record a new revision with PUT."""
-    recorded = entries.record(db, body.as_values(), at=now(), by=user.username, within_quota=within_quota, new=True)
+    home = settings_of(request).home_state
+    values = body.as_values()
+    recorded = entries.record(
+        db, values, at=now(), by=user.username, within_quota=within_quota, new=True, home_state=home
+    )
     response.headers["Location"] = f"/api/v1/entries/{recorded.entry.ref}"
     return {"ref": recorded.entry.ref, "outcome": str(recorded.outcome)}
 
 
 @router.put("/entries/{ref}", response_model=RecordedOut, responses={200: {"links": _REF_LINKS}})
-def revise_entry(db: Db, user: Officer, ref: str, body: EntryIn, within_quota: WithinQuota = False) -> dict[str, str]:
+def revise_entry(
+    request: Request, db: Db, user: Officer, ref: str, body: EntryIn, within_quota: WithinQuota = False
+) -> dict[str, str]:
     """Record a new revision of an entry (nothing is overwritten; history keeps every revision)."""
     if body.ref not in (None, "", ref):
         raise ProblemError(
@@ -95,7 +101,10 @@ def revise_entry(db: Db, user: Officer, ref: str, body: EntryIn, within_quota: W
             errors=[{"field": "ref", "message": "differs from the URL"}],
         )
     entries.existing(db, ref)
-    recorded = entries.record(db, body.as_values(ref), at=now(), by=user.username, within_quota=within_quota)
+    home = settings_of(request).home_state
+    recorded = entries.record(
+        db, body.as_values(ref), at=now(), by=user.username, within_quota=within_quota, home_state=home
+    )
     return {"ref": ref, "outcome": str(recorded.outcome)}
 
 

@@ -6,7 +6,21 @@ from fastapi import FastAPI
 
 
 def register(app: FastAPI) -> None:
-    from app.web.views import admin, auth, calendar, declarations, doctor, due, forms, guests, more, pages, reconciliation
+    from app.web.views import (
+        admin,
+        auth,
+        calendar,
+        declarations,
+        doctor,
+        due,
+        forms,
+        guests,
+        live,
+        more,
+        pages,
+        reconciliation,
+    )
 
-    for module in (auth, forms, pages, due, guests, more, declarations, admin, doctor, reconciliation, calendar):
+    modules = (auth, forms, pages, due, guests, more, declarations, admin, doctor, reconciliation, calendar, live)
+    for module in modules:
         app.include_router(module.router)

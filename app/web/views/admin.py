@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from app.domain.errors import DomainError
 from app.reporting.i18n import Localizer
-from app.services import accounts, alerts, calendar_feed
+from app.services import accounts, alerts, calendar_feed, outbox
 from app.web.deps import Db, PageAdmin, now
 from app.web.views.context import language, render
 
@@ -62,6 +62,14 @@ def disable_user(db: Db, user: PageAdmin, username: str, enable: Annotated[str, 
 def acknowledge_alert(db: Db, user: PageAdmin, alert_id: int) -> Response:
     alerts.acknowledge(db, alert_id, by=user.username, at=now())
     return RedirectResponse("/", status_code=303)
+
+
+@router.get("/admin/deliveries")
+def deliveries_page(request: Request, db: Db, user: PageAdmin) -> Response:
+    """Alert deliveries that are failing, with their last error and next attempt."""
+    loc = Localizer(language(request))
+    rows = [{**d, "next_attempt_at": loc.datetime(d["next_attempt_at"])} for d in outbox.failed_deliveries(db)]
+    return render(request, "deliveries.html.j2", user, deliveries=rows)
 
 
 @router.get("/admin/audit")

@@ -13,7 +13,7 @@ from app.reporting.view import ACTIVITY_LABELS, CAUSE_LABELS, STATUS_LABELS, fin
 from app.services import catalog, entries, ledger
 from app.services.accounts import Principal
 from app.services.errors import Conflict, InvalidInput
-from app.web.deps import Db, PageOfficer, now
+from app.web.deps import Db, PageOfficer, now, settings_of
 from app.web.views.context import field_errors, language, render
 
 router = APIRouter(include_in_schema=False)
@@ -96,7 +96,10 @@ def _submit(
         if action != "save":
             return _form_page(request, db, user, values, editing=editing, check=result)
         within = values.get("within_quota") == "1"
-        recorded = entries.record(db, fields, at=now(), by=user.username, within_quota=within, new=editing is None)
+        home = settings_of(request).home_state
+        recorded = entries.record(
+            db, fields, at=now(), by=user.username, within_quota=within, new=editing is None, home_state=home
+        )
     except InvalidInput as exc:
         return _form_page(request, db, user, values, editing=editing, errors=field_errors(exc), status=422)
     except ledger.QuotaRefused as exc:

@@ -11,11 +11,12 @@ from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from app.domain.agreement import Activity
+from app.domain.checklist import EVENT_LABELS, Item
 from app.domain.ledger import Status
 from app.domain.messages import N_
 from app.reporting.i18n import Localizer
 from app.reporting.view import ACTIVITY_LABELS, STATUS_LABELS, entry_view, finding_view, summary_row
-from app.services import catalog, dashboard, deadlines, entries, ledger_query
+from app.services import catalog, checklist, dashboard, deadlines, entries, ledger_query
 from app.services.accounts import Principal
 from app.services.alerts import open_alerts
 from app.services.errors import Conflict, InvalidInput
@@ -67,7 +68,7 @@ def home(request: Request, db: Db, user: PageViewer, state: str | None = None, y
         home=found.home,
         year=found.year,
         states=found.states,
-        alerts=open_alerts(db),
+        alerts=open_alerts(db, loc.lang),
         errors={},
         **_dashboard_context(found, request, db, at, loc),
     )
@@ -120,6 +121,20 @@ def ledger_csv(request: Request, db: Db, _user: PageViewer) -> Response:
     )
 
 
+def checklist_view(items: list[Item], lang: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "value": f"{i.event}:{i.agency.id}",
+            "event": EVENT_LABELS[i.event],
+            "agency": i.agency.name(lang),
+            "done": i.done,
+            "done_at": i.mark.done_at if i.mark else None,
+            "done_by": i.mark.done_by if i.mark else None,
+        }
+        for i in items
+    ]
+
+
 @router.get("/entries/{ref}")
 def entry_page(request: Request, db: Db, user: PageViewer, ref: str) -> Response:
     return render_entry(request, db, user, ref)
@@ -133,7 +148,9 @@ def render_entry(
     *,
     reply_errors: dict[str, str] | None = None,
     status: int = 200,
+    checklist_error: str | None = None,
 ) -> Response:
+    """The entry's page: its facts, deadlines, findings, checklist of agencies to inform, revisions."""
     revisions = entries.history(db, ref)
     found = entries.detail(db, ref)
     loc = Localizer(language(request))
@@ -143,6 +160,7 @@ def render_entry(
     ]
     at = now()
     awaits = found.entry.status is Status.REQUESTED and found.entry.replied_at is None
+    items = checklist_view(checklist.items(db, found.entry, settings_of(request).home_state), loc.lang)
     return render(
         request,
         "entry.html.j2",
@@ -156,6 +174,8 @@ def render_entry(
         awaits_reply=awaits,
         reply_errors=reply_errors or {},
         reply_values={"replied_at": ""},
+        checklist=[{**i, "done_at": loc.datetime(i["done_at"]) if i["done_at"] else None} for i in items],
+        checklist_error=checklist_error,
     )
 
 
