@@ -151,22 +151,9 @@ def path_problem(path: str) -> str | None:
     return f"{path}: no such page or API path in the web app"
 
 
-def problems(page: Path, pending: tuple[tuple[str, ...], ...] = (), pages: tuple[str, ...] = ()) -> list[str]:
-    """Every command and page ``page`` names that does not exist, as FILE:LINE: what.
-
-    ``pending`` names commands (or a command's options) a guide describes before they land,
-    ``("ledger", "show")`` or ``("due", "--notify")``, and ``pages`` such pages' paths: while
-    missing they are not counted as problems; once they exist they are checked like the rest."""
+def problems(page: Path) -> list[str]:
+    """Every command and page ``page`` names that does not exist, as FILE:LINE: what."""
     markdown = page.read_text(encoding="utf-8")
-    found = [(n, command_problem(args)) for n, args in commands(markdown) if not _awaited(args, pending)]
-    found += [(n, path_problem(path)) for n, path in web_paths(markdown) if not _awaited_page(path, pages)]
+    found = [(n, command_problem(args)) for n, args in commands(markdown)]
+    found += [(n, path_problem(path)) for n, path in web_paths(markdown)]
     return [f"{page.name}:{n}: {problem}" for n, problem in sorted(found, key=lambda f: f[0]) if problem]
-
-
-def _awaited(args: list[str], pending: tuple[tuple[str, ...], ...]) -> bool:
-    named = [words for words in pending if args[:1] == list(words[:1]) and set(words) <= set(args)]
-    return bool(named) and command_problem(args) is not None
-
-
-def _awaited_page(path: str, pages: tuple[str, ...]) -> bool:
-    return any(path == p or path.startswith(p + "/") for p in pages) and path_problem(path) is not None

@@ -27,6 +27,7 @@ PAGES = (
     ("dashboard", "/?year=2026"),
     ("due", "/due?at=2026-09-14T09:00&within="),
     ("calendar", "/calendar?month=2025-07"),
+    ("notices", "/notices"),
     ("ledger", "/ledger"),
     ("entry", "/entries/VD-2025-INS-PL-1"),
     ("entry-mission", "/entries/CFE-2019-DSI-BY-PL"),

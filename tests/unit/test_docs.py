@@ -11,10 +11,6 @@ from tests.builders import ROOT
 
 DOCS = ROOT / "docs"
 GUIDES = [DOCS / "guide.en.md", DOCS / "guide.ru.md"]
-# What the guides describe from issue 14 before it landed on main: not counted as missing until
-# it lands, and checked like everything else from then on. Empty this once all of it is there.
-PENDING = (("notices",), ("alerts",), ("ledger", "show"), ("due", "--notify"))
-PENDING_PAGES = ("/notices",)
 
 
 @pytest.mark.parametrize("page", GUIDES, ids=lambda p: p.name)
@@ -22,7 +18,7 @@ def test_every_command_and_page_a_guide_names_exists(page: Path) -> None:
     markdown = page.read_text(encoding="utf-8")
     assert len(docs_refs.commands(markdown)) > 40, "the checker finds too few commands: has the guide's markup changed?"
     assert len(docs_refs.web_paths(markdown)) > 10, "the checker finds too few pages: has the guide's markup changed?"
-    assert docs_refs.problems(page, PENDING, PENDING_PAGES) == []
+    assert docs_refs.problems(page) == []
 
 
 def test_every_command_and_page_the_deployment_guide_names_exists() -> None:
@@ -70,15 +66,6 @@ class TestTheChecker:
         assert found[0].startswith("guide.en.md:5: csbm ledger frobnicate: no such command (known: ")
         assert found[1].startswith("guide.en.md:6: csbm quota: no option --colour")
         assert found[2] == "guide.en.md:8: /nowhere: no such page or API path in the web app"
-
-    def test_what_awaits_landing_is_left_out_only_while_it_is_missing(self, tmp_path: Path) -> None:
-        page = tmp_path / "guide.en.md"
-        page.write_text(self.SAMPLE, encoding="utf-8")
-        found = docs_refs.problems(page, (("ledger", "frobnicate"),), ("/nowhere",))
-        assert len(found) == 1, found
-        assert found[0].startswith("guide.en.md:6: csbm quota: no option --colour")
-        assert docs_refs._awaited(["ledger", "frobnicate"], (("ledger", "frobnicate"),))
-        assert not docs_refs._awaited(["db", "upgrade"], (("db",),)), "a command that exists is checked"
 
 
 def test_every_page_make_docs_images_shoots_is_a_page_of_the_app() -> None:
