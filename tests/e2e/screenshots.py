@@ -28,6 +28,7 @@ PAGES = (
     ("due", "/due?at=2026-09-14T09:00&within="),
     ("calendar", "/calendar?month=2025-07"),
     ("notices", "/notices"),
+    ("entry-checklist", "/entries/VD-2026-EV-IT-1#checklist"),
     ("ledger", "/ledger"),
     ("entry", "/entries/VD-2025-INS-PL-1"),
     ("entry-mission", "/entries/CFE-2019-DSI-BY-PL"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -71,4 +72,4 @@ class TestTheChecker:
 def test_every_page_make_docs_images_shoots_is_a_page_of_the_app() -> None:
     from tests.e2e.screenshots import PAGES
 
-    assert [docs_refs.path_problem(path.split("?")[0]) for _, path in PAGES] == [None] * len(PAGES)
+    assert [docs_refs.path_problem(re.split(r"[?#]", path)[0]) for _, path in PAGES] == [None] * len(PAGES)
