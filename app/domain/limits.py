@@ -27,18 +27,29 @@ class ResolvedLimit:
 
 
 class LimitResolver:
-    """Resolves limits for one agreement against a fixed set of declarations."""
+    """Resolves limits for one agreement against a fixed set of declarations.
+
+    A limit depends on the rule, the party that owns it, the year and (for a share) the
+    parties its references take: each is computed once for those, however many groups
+    share them (a cap between two parties is owned by the receiving one alone).
+    """
 
     def __init__(self, agreement: Agreement, declarations: Mapping[DeclarationKey, int]) -> None:
         self._agreement = agreement
         self._declarations = declarations
         self._memo: dict[tuple[str, str | None, str | None, int], ResolvedLimit] = {}
+        self._by_dependency: dict[tuple[object, ...], ResolvedLimit] = {}
 
     def resolve(self, rule: QuotaRule, receiving: str | None, inspecting: str | None, year: int) -> ResolvedLimit:
         key = (rule.id, receiving, inspecting, year)
-        if key not in self._memo:
-            self._memo[key] = self._resolve(rule, receiving, inspecting, year, 0)
-        return self._memo[key]
+        found = self._memo.get(key)
+        if found is None:
+            depends = _depends_on(rule, receiving, inspecting, year)
+            found = self._by_dependency.get(depends)
+            if found is None:
+                found = self._by_dependency[depends] = self._resolve(rule, receiving, inspecting, year, 0)
+            self._memo[key] = found
+        return found
 
     def _resolve(
         self, rule: QuotaRule, receiving: str | None, inspecting: str | None, year: int, depth: int
@@ -82,3 +93,11 @@ class LimitResolver:
                 missing.extend(resolved.missing)
             else:
                 variables[ref.name] = resolved.value
+
+
+def _depends_on(rule: QuotaRule, receiving: str | None, inspecting: str | None, year: int) -> tuple[object, ...]:
+    """What ``_resolve`` reads for the group: its owner, and the party each reference takes."""
+    owner = inspecting if rule.kind is RuleKind.ACTIVE else receiving
+    limit = rule.limit_for(owner) if owner else rule.limit
+    sides = tuple(receiving if ref.side is RefSide.RECEIVING else inspecting for ref in limit.refs)
+    return (rule.id, owner, year, sides)
