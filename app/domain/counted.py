@@ -9,7 +9,7 @@ pool for all its periods.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import date
 
 from app.domain.agreement import Agreement, QuotaRule, RuleKind
@@ -47,9 +47,12 @@ class Counter:
             found = self._parties[period] = parties_in_period(self.agreement, period)
         return found
 
-    def count_rule(self, rule: QuotaRule, periods: list[Period], pool: list[LedgerEntry]) -> list[CountedGroup]:
-        """The rule's groups in each period, in order: every applicable group (empty or not),
-        then the others in the order their first entry is counted."""
+    def count_rule(
+        self, rule: QuotaRule, periods: list[Period], pool: list[LedgerEntry]
+    ) -> Iterator[tuple[Period, RowKey, list[LedgerEntry]]]:
+        """The rule's groups in each period, in order, with their counted entries: every
+        applicable group (empty or not), then the others in the order their first entry
+        is counted."""
         seen: dict[Period, dict[RowKey, list[LedgerEntry]]] = {period: {} for period in periods}
         for entry in pool:
             if entry.activity not in rule.counts:
@@ -60,38 +63,44 @@ class Counter:
             counted = [entry] * times(rule, entry)
             for key in group_keys(self.agreement, rule, entry):
                 found.setdefault(key, []).extend(counted)
-        groups: list[CountedGroup] = []
         for period, found in seen.items():
-            members: dict[RowKey, list[LedgerEntry]] = {key: [] for key in applicable_keys(rule, self.parties(period))}
+            for key in applicable_keys(rule, self.parties(period)):
+                yield period, key, found.pop(key, [])
             for key, entries in found.items():
-                members.setdefault(key, []).extend(entries)
-            groups += [self.group(rule, period, key, entries) for key, entries in members.items()]
-        return groups
+                yield period, key, entries
 
     def group(self, rule: QuotaRule, period: Period, key: RowKey, entries: list[LedgerEntry]) -> CountedGroup:
         limit = self.resolver.resolve(rule, key[0], key[1], period.start.year)
         return CountedGroup(rule=rule, period=period, key=key, limit=limit, entries=entries)
 
     def row(self, group: CountedGroup) -> QuotaRow:
-        rule, period, (receiving, inspecting, obj) = group.rule, group.period, group.key
-        agreement = self.agreement
-        used = sum(1 for e in group.entries if tally(agreement, e) is Tally.USED)
-        one, other = self._sides(rule, group.key, period)
+        used = sum(1 for e in group.entries if tally(self.agreement, e) is Tally.USED)
+        return self._row(group.rule, group.period, group.key, group.limit.value, used, len(group.entries) - used)
+
+    def empty_row(self, rule: QuotaRule, period: Period, key: RowKey) -> QuotaRow:
+        """The row of a group nothing counts in: most rows of a year (every pair of parties has one)."""
+        limit = self.resolver.resolve(rule, key[0], key[1], period.start.year)
+        return self._row(rule, period, key, limit.value, 0, 0)
+
+    def _row(
+        self, rule: QuotaRule, period: Period, key: RowKey, limit: int | None, used: int, pending: int
+    ) -> QuotaRow:
+        one, other = self._sides(rule, key, period)
         day = period.end if self.as_of is None else min(max(self.as_of, period.start), period.end)
         standing = self.force.standing(one, other, day)
         return QuotaRow(
-            agreement=agreement.id,
+            agreement=self.agreement.id,
             rule=rule.id,
             kind=str(rule.kind),
             activity=str(rule.activity),
-            receiving_state=receiving,
-            inspecting_state=inspecting,
-            object=obj,
+            receiving_state=key[0],
+            inspecting_state=key[1],
+            object=key[2],
             period_start=period.start,
             period_end=period.end,
-            limit=group.limit.value,
+            limit=limit,
             used=used,
-            pending=len(group.entries) - used,
+            pending=pending,
             force=str(standing.force),
             force_since=standing.since,
             force_changed=self.force.changed(one, other, period.start, day),

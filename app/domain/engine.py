@@ -82,8 +82,11 @@ def evaluate(
         if rule.kind is RuleKind.CONCURRENCY:
             findings += concurrency_findings(agreement, rule, pool, resolver, missing)
             continue
-        for group in counter.count_rule(rule, rule.period.overlapping(start, end), pool):
-            groups[(rule.id, group.period, group.key)] = group
+        for period, key, counted in counter.count_rule(rule, rule.period.overlapping(start, end), pool):
+            if not counted:  # no finding, and a refusal's check finds the same limit without it
+                rows.append(counter.empty_row(rule, period, key))
+                continue
+            group = groups[(rule.id, period, key)] = counter.group(rule, period, key, counted)
             rows.append(counter.row(group))
             findings += group_findings(agreement, group, missing, unbound)
     findings += refusal_findings(agreement, pool, groups, resolver)

@@ -37,18 +37,24 @@ class LimitResolver:
     def __init__(self, agreement: Agreement, declarations: Mapping[DeclarationKey, int]) -> None:
         self._agreement = agreement
         self._declarations = declarations
-        self._memo: dict[tuple[str, str | None, str | None, int], ResolvedLimit] = {}
-        self._by_dependency: dict[tuple[object, ...], ResolvedLimit] = {}
+        self._memo: dict[tuple[object, ...], ResolvedLimit] = {}
+        self._values: dict[tuple[int, tuple[tuple[str, int], ...]], int] = {}
 
     def resolve(self, rule: QuotaRule, receiving: str | None, inspecting: str | None, year: int) -> ResolvedLimit:
-        key = (rule.id, receiving, inspecting, year)
+        return self._cached(rule, receiving, inspecting, year, 0)
+
+    def _cached(
+        self, rule: QuotaRule, receiving: str | None, inspecting: str | None, year: int, depth: int
+    ) -> ResolvedLimit:
+        owner = inspecting if rule.kind is RuleKind.ACTIVE else receiving
+        limit = rule.limit_for(owner) if owner else rule.limit
+        # What _resolve reads for the group: its owner, and the party each reference takes.
+        key: tuple[object, ...] = (rule.id, owner, year)
+        if limit.refs:
+            key += tuple(receiving if ref.side is RefSide.RECEIVING else inspecting for ref in limit.refs)
         found = self._memo.get(key)
         if found is None:
-            depends = _depends_on(rule, receiving, inspecting, year)
-            found = self._by_dependency.get(depends)
-            if found is None:
-                found = self._by_dependency[depends] = self._resolve(rule, receiving, inspecting, year, 0)
-            self._memo[key] = found
+            found = self._memo[key] = self._resolve(rule, receiving, inspecting, year, depth)
         return found
 
     def _resolve(
@@ -74,7 +80,12 @@ class LimitResolver:
                 variables[name] = value
         if missing:
             return ResolvedLimit(None, tuple(dict.fromkeys(missing)))
-        return ResolvedLimit(limit.formula.evaluate_int(variables))
+        # Many groups' shares come to the same figures (half of a quota of 4, say).
+        inputs = (id(limit.formula), tuple(sorted(variables.items())))
+        value = self._values.get(inputs)
+        if value is None:
+            value = self._values[inputs] = limit.formula.evaluate_int(variables)
+        return ResolvedLimit(value)
 
     def _share_variables(
         self,
@@ -88,16 +99,8 @@ class LimitResolver:
     ) -> None:
         for ref in limit.refs:
             party = receiving if ref.side is RefSide.RECEIVING else inspecting
-            resolved = self._resolve(self._agreement.rule(ref.rule), party, party, year, depth + 1)
+            resolved = self._cached(self._agreement.rule(ref.rule), party, party, year, depth + 1)
             if resolved.value is None:
                 missing.extend(resolved.missing)
             else:
                 variables[ref.name] = resolved.value
-
-
-def _depends_on(rule: QuotaRule, receiving: str | None, inspecting: str | None, year: int) -> tuple[object, ...]:
-    """What ``_resolve`` reads for the group: its owner, and the party each reference takes."""
-    owner = inspecting if rule.kind is RuleKind.ACTIVE else receiving
-    limit = rule.limit_for(owner) if owner else rule.limit
-    sides = tuple(receiving if ref.side is RefSide.RECEIVING else inspecting for ref in limit.refs)
-    return (rule.id, owner, year, sides)
