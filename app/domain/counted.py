@@ -87,7 +87,7 @@ class Counter:
     ) -> QuotaRow:
         one, other = self._sides(rule, key, period)
         day = period.end if self.as_of is None else min(max(self.as_of, period.start), period.end)
-        standing = self.force.standing(one, other, day)
+        standing, changed = self.force.of_row(one, other, period.start, day)
         return QuotaRow(
             agreement=self.agreement.id,
             rule=rule.id,
@@ -103,7 +103,7 @@ class Counter:
             pending=pending,
             force=str(standing.force),
             force_since=standing.since,
-            force_changed=self.force.changed(one, other, period.start, day),
+            force_changed=changed,
         )
 
     def _sides(self, rule: QuotaRule, key: RowKey, period: Period) -> tuple[frozenset[str], frozenset[str] | None]:

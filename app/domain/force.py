@@ -244,6 +244,17 @@ class ForceMemo:
         self._changed: dict[tuple[object, ...], bool] = {}
         self._sides: dict[tuple[frozenset[str], frozenset[str] | None], tuple[object, ...]] = {}
         self._timelines: dict[tuple[str, str | None], _Side] = {}
+        self._rows: dict[tuple[object, ...], tuple[Standing, bool]] = {}
+
+    def of_row(
+        self, one: frozenset[str], other: frozenset[str] | None, start: date, day: date
+    ) -> tuple[Standing, bool]:
+        """A quota row's standing on ``day`` and whether it changed since ``start``."""
+        key = (one, other, start, day)
+        found = self._rows.get(key)
+        if found is None:
+            found = self._rows[key] = (self.standing(one, other, day), self.changed(one, other, start, day))
+        return found
 
     def standing(self, one: frozenset[str], other: frozenset[str] | None, day: date) -> Standing:
         key = (self._reads(one, other), day)
