@@ -13,10 +13,10 @@ command's docstring's first line; tests/unit/test_cli_startup.py keeps them equa
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Any
 
 from app.cli.help import Lazy, quick_help
 
+TYPE_CHECKING = False  # typing itself is a tenth of what --help costs; mypy reads this as true
 if TYPE_CHECKING:
     from app.cli.root import app as app
 
@@ -68,7 +68,7 @@ def main() -> None:
     run()
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     """``app.cli.app``, the Typer application, built on first use."""
     if name == "app":
         from app.cli.root import app
