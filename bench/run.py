@@ -90,14 +90,16 @@ def fig_import(backend: str, rows: int, repeat: int) -> dict[str, Any]:
         seconds, peak = run_measured([CSBM, "ledger", "import", str(path), "--database-url", url])
         imports.append(seconds)
         rss.append(peak)
+        # As many text columns as the ledger CSV has (16 since guests and cause).
+        width = len(records[0])
         with engine.begin() as conn:
-            conn.execute(text("CREATE TABLE raw_bench (" + ", ".join(f"c{i} TEXT" for i in range(14)) + ")"))
+            conn.execute(text("CREATE TABLE raw_bench (" + ", ".join(f"c{i} TEXT" for i in range(width)) + ")"))
         raw_conn = engine.raw_connection()
         try:
             cursor = raw_conn.cursor()
             marker = "?" if backend == "sqlite" else "%s"
             start = time.perf_counter()
-            cursor.executemany(f"INSERT INTO raw_bench VALUES ({', '.join([marker] * 14)})", records)
+            cursor.executemany(f"INSERT INTO raw_bench VALUES ({', '.join([marker] * width)})", records)
             raw_conn.commit()
             raws.append(time.perf_counter() - start)
         finally:
