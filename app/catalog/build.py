@@ -12,6 +12,7 @@ from collections.abc import Mapping
 
 from app.catalog.schema import (
     AgreementFile,
+    DateModel,
     LimitModel,
     OutcomeModel,
     PartyBlock,
@@ -22,6 +23,7 @@ from app.catalog.schema import (
 )
 from app.domain.agreement import (
     Agreement,
+    AgreementDate,
     GroupMember,
     Limit,
     LimitKind,
@@ -78,8 +80,31 @@ def build_agreement(model: AgreementFile) -> tuple[Agreement, Problems]:
         refusable={r.activity: source(r.source) for r in model.refusable_activities},
         provisions=tuple(Provision(id=p.id, text=p.text, source=source(p.source)) for p in model.provisions),
         outcomes={str(o.status): _outcome(o) for o in model.outcomes},
+        dates=tuple(_date(d) for d in model.dates),
     )
+    _check_dates(model, problems)
     return agreement, problems
+
+
+def _date(model: DateModel) -> AgreementDate:
+    month, day = (int(x) for x in model.day.split("-"))
+    return AgreementDate(
+        id=model.id,
+        month=month,
+        day=day,
+        title_en=model.title.en,
+        title_ru=model.title.ru,
+        parties=model.parties,
+        source=source(model.source),
+    )
+
+
+def _check_dates(model: AgreementFile, problems: Problems) -> None:
+    seen: set[str] = set()
+    for i, item in enumerate(model.dates):
+        if item.id in seen:
+            problems.append((("dates", i, "id"), f"date id {item.id!r} is used twice"))
+        seen.add(item.id)
 
 
 def _timing(model: TimingRuleModel) -> TimingRule:

@@ -7,6 +7,7 @@ anchor, ``<agreement>-<rule>``, that finding messages point at.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Iterator
 
 from app.domain.agreement import (
@@ -44,6 +45,7 @@ _TIMING = {
     TimingKind.MAX_DURATION_HOURS: "it lasts at most {v} h",
     TimingKind.MAX_TEAM_SIZE: "the team has at most {v} members",
     TimingKind.ENTRY_WITHIN_HOURS: "entry into the territory within {v} h of the request (for reference)",
+    TimingKind.REPORT_WITHIN_HOURS: "the inspecting state reports within {v} h of the end (a deadline only)",
 }
 
 
@@ -70,7 +72,15 @@ def _agreement(a: Agreement) -> str:
     lines += [f'<a id="{anchor(a.id, "status")}"></a>', "### In force", ""]
     ends = f", terminated on {a.terminated_on}" if a.terminated_on else ""
     lines += [f"From {a.in_force_from}{ends}. Source: {cite(a.status_source)}", ""]
-    lines += [*_parties(a), *_groups(a), *_quota_rules(a), *_timing_rules(a), *_outcomes(a), *_provisions(a)]
+    lines += [
+        *_parties(a),
+        *_groups(a),
+        *_quota_rules(a),
+        *_timing_rules(a),
+        *_outcomes(a),
+        *_dates(a),
+        *_provisions(a),
+    ]
     return "\n".join(lines)
 
 
@@ -192,6 +202,18 @@ def _outcomes(a: Agreement) -> Iterator[str]:
     yield ""
 
 
+def _dates(a: Agreement) -> Iterator[str]:
+    if not a.dates:
+        return
+    yield "### Dates of every year"
+    yield ""
+    for d in a.dates:
+        whom = "each party" if d.parties == "each_party" else "the home state"
+        day = dt.date(2024, d.month, d.day).strftime("%-d %B")  # a leap year: 29 February exists
+        yield f"- `{d.id}`, every {day}: {d.title_en}; for {whom}. Source: {cite(d.source)}"
+    yield ""
+
+
 def _provisions(a: Agreement) -> Iterator[str]:
     if not a.provisions:
         return
@@ -223,6 +245,9 @@ def _believed(a: Agreement) -> Iterator[str]:
             yield f"`{t.activity}.{t.kind}`"
         if t.team_source is not None and t.team_source.confidence is believed:
             yield f"whom `{t.activity}.{t.kind}` counts"
+    for d in a.dates:
+        if d.source.confidence is believed:
+            yield f"the date `{d.id}`"
     for state, timeline in a.parties.items():
         sources = [s.source for s in timeline.suspensions] + ([timeline.source] if timeline.source else [])
         if any(s.confidence is believed for s in sources):

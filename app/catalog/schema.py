@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from app.domain.agreement import Activity, Confidence, CountUnit, RuleKind, TeamScope, TimingKind
+from app.domain.agreement import Activity, Confidence, CountUnit, DateParties, RuleKind, TeamScope, TimingKind
 from app.domain.ledger import Cause, Status
 from app.domain.periods import PeriodKind
 
@@ -200,6 +200,28 @@ class ProvisionModel(Strict):
     source: SourceModel
 
 
+class DateModel(Strict):
+    """A date that falls due every year under the agreement as a whole."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_.-]{0,79}$")
+    day: str = Field(description="MM-DD, every year")
+    title: Titles
+    parties: DateParties = DateParties.EACH_PARTY
+    source: SourceModel
+
+    @field_validator("day")
+    @classmethod
+    def _month_day(cls, value: str) -> str:
+        if not re.match(r"^\d{2}-\d{2}$", value):
+            raise ValueError("day must be MM-DD, e.g. 12-15")
+        month, day = (int(x) for x in value.split("-"))
+        try:
+            dt.date(2024, month, day)  # a leap year, so 02-29 is allowed
+        except ValueError:
+            raise ValueError(f"{value} is not a day of the year") from None
+        return value
+
+
 class RefusableModel(Strict):
     """An activity the receiving state may refuse even within quota."""
 
@@ -217,6 +239,7 @@ class AgreementFile(Strict):
     quota_rules: list[QuotaRuleModel] = []
     timing_rules: list[TimingRuleModel] = []
     provisions: list[ProvisionModel] = []
+    dates: list[DateModel] = []
     refusable_activities: list[RefusableModel] = []
     outcomes: list[OutcomeModel] = []
     accession: AccessionModel | None = None

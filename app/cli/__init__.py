@@ -34,6 +34,7 @@ COMMANDS = {
         "app.cli.status",
         "What a proposed entry would do to the quotas and which findings it would raise; records nothing.",
     ),
+    "due": Lazy("app.cli.due", "List open and missed deadlines, soonest first (missed ones stand first)."),
     "report": Lazy("app.cli.reports", "Write a compliance report; a report once filed is never overwritten."),
     "scheduler": Lazy("app.cli.scheduler", "The report scheduler (its own process)."),
     "serve": Lazy(

@@ -19,13 +19,14 @@ from typing import TYPE_CHECKING, Annotated, NoReturn, TextIO, TypeVar
 
 import typer
 
-from app.cli.lazy import EXIT_BAD_INPUT, CsbmGroup, error
+from app.cli.lazy import EXIT_BAD_INPUT, EXIT_USAGE, CsbmGroup, error
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlalchemy.orm import Session
 
     from app.config import Settings
+    from app.domain.report import ReportPeriod
 
 # Every command's common options; their parameters are named url, user, as_json and as_of.
 Url = Annotated[
@@ -113,6 +114,17 @@ def write_file(file: Path, write: Callable[[TextIO], int]) -> int:
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
     error(message)
     raise typer.Exit(code)
+
+
+def period_option(value: str) -> ReportPeriod:
+    """--period, read the one way every command reads it: 2019, 2019Q2 or FROM..TO."""
+    from app.domain.errors import DomainError
+    from app.domain.report import parse_period
+
+    try:
+        return parse_period(value)
+    except DomainError as exc:
+        fail(f"--period: {exc.message}", EXIT_USAGE)
 
 
 @contextmanager

@@ -15,13 +15,14 @@ from app.cli.common import (
     commands,
     entry_fields,
     entry_options,
+    fail,
     group,
     now,
     session,
     who,
     write_file,
 )
-from app.cli.lazy import error
+from app.cli.lazy import EXIT_USAGE, error
 from app.cli.output import console, emit, print_json
 from app.services import entries, ledger
 from app.services.errors import FileRejected
@@ -65,6 +66,32 @@ def add(
         raise
     ref, outcome = recorded.entry.ref, str(recorded.outcome)
     emit(as_json, {"ref": ref, "outcome": outcome}, f"{ref}: {outcome}")
+
+
+@ledger_app.command("reply")
+def reply(
+    ref: Annotated[str, typer.Argument(help="The requested entry")],
+    accept: Annotated[
+        bool | None, typer.Option("--accept/--refuse", help="The receiving state's answer", show_default=False)
+    ] = None,
+    at: Annotated[str | None, typer.Option("--at", help="When the reply was given (ISO 8601; default: now)")] = None,
+    url: Url = None,
+    user: User = None,
+    as_json: Json = False,
+) -> None:
+    """Record the reply to a request (--accept or --refuse): a new revision of the entry."""
+    from app.domain.moments import format_moment, parse_moment
+
+    if accept is None:
+        fail("give --accept or --refuse", EXIT_USAGE)
+    recorded_at = now()
+    replied_at = parse_moment(at, field="at") if at else recorded_at
+    with session(url, write=True) as s:
+        recorded = entries.reply(s, ref, accept=accept, replied_at=replied_at, at=recorded_at, by=who(url, user))
+    entry = recorded.entry
+    when = format_moment(entry.replied_at) if entry.replied_at is not None else ""
+    data = {"ref": entry.ref, "outcome": str(recorded.outcome), "status": str(entry.status), "replied_at": when}
+    emit(as_json, data, f"{entry.ref}: {entry.status} at {when} (new revision)")
 
 
 @ledger_app.command("export")

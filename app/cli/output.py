@@ -191,6 +191,8 @@ def show_agreement(a: dict[str, Any]) -> None:
     for t in a["timing_rules"]:
         timing.add_row(t["activity"], t["kind"], str(t["value"]), escape(_cite(t["source"])))
     console.print(timing)
+    for d in a.get("dates", []):
+        console.print(f"Every {d['day']} (MM-DD): {d['title']['en']}. {escape(_cite(d['source']))}", highlight=False)
     changes = Table(title="Parties whose status changed", title_justify="left")
     for name in ("state", "joined", "withdrew", "suspensions"):
         changes.add_column(name, overflow="fold")

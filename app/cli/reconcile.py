@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from app.cli.common import Json, User, commands, group
+from app.cli.common import Json, User, commands, group, period_option
 from app.cli.common import Url as DatabaseUrl
 from app.cli.common import fail as _fail
 from app.cli.common import now as _now
@@ -23,7 +23,6 @@ from app.cli.common import settings as _settings
 from app.cli.output import console, print_json
 from app.domain.errors import DomainError
 from app.domain.reconcile import DEFAULT_TOLERANCE_DAYS, Resolution
-from app.domain.report import parse_period
 
 PASSPHRASE_ENV = "CSBM_KEY_PASSPHRASE"
 EXIT_USAGE = 2
@@ -100,10 +99,7 @@ def statement_export(
     """Write our signed statement with a partner for a period, as JSON and as CSV."""
     from app.services.statements import export_statement
 
-    try:
-        chosen = parse_period(period)
-    except DomainError as exc:
-        _fail(f"--period: {exc.message}", EXIT_USAGE)
+    chosen = period_option(period)
     home, path = _home(home_state, database_url), _key_path(key, database_url)
     passphrase, by = _passphrase(path), _settings(database_url, user).resolved_user()
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from app.cli.common import Json, Url, commands, fail, now, session, settings
+from app.cli.common import Json, Url, commands, fail, now, period_option, session, settings
 from app.cli.lazy import EXIT_USAGE
 from app.cli.output import console, print_json
 
@@ -35,15 +35,10 @@ def report(
     as_json: Json = False,
 ) -> None:
     """Write a compliance report; a report once filed is never overwritten."""
-    from app.domain.errors import DomainError
-    from app.domain.report import parse_period
     from app.reporting.i18n import LANGUAGES
     from app.services import reports
 
-    try:
-        chosen_period = parse_period(period)
-    except DomainError as exc:
-        fail(f"--period: {exc.message}", EXIT_USAGE)
+    chosen_period = period_option(period)
     chosen_formats = _split(formats, reports.FORMATS, "--format")
     languages = _split(lang, LANGUAGES, "--lang")
     configured = settings(url)

@@ -113,11 +113,11 @@ def clear(connection: Connection) -> None:
         connection.execute(table.delete())
 
 
-def reset_sequences(connection: Connection) -> None:
+def reset_sequences(connection: Connection, present: list[Table] | None = None) -> None:
     """Rows came with their ids; PostgreSQL's sequences must continue after them."""
     if connection.dialect.name != "postgresql":
         return
-    for table in tables():
+    for table in tables() if present is None else present:
         if "id" not in table.columns or list(table.primary_key.columns) != [table.columns["id"]]:
             continue
         sequence = connection.execute(text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table.name}).scalar()

@@ -10,29 +10,17 @@ from enum import StrEnum
 from app.domain.formula import Formula
 from app.domain.periods import PeriodSpec
 
-
-class Confidence(StrEnum):
-    TEXT = "text"
-    SECONDARY = "secondary"
-    BELIEVED = "believed"
+Confidence = StrEnum("Confidence", "TEXT SECONDARY BELIEVED")
 
 
-class Activity(StrEnum):
-    INSPECTION = "inspection"
-    EVALUATION_VISIT = "evaluation_visit"
-    DECLARED_SITE_INSPECTION = "declared_site_inspection"
-    CHALLENGE_INSPECTION = "challenge_inspection"
-    OBSERVATION_FLIGHT = "observation_flight"
+Activity = StrEnum(
+    "Activity", "INSPECTION EVALUATION_VISIT DECLARED_SITE_INSPECTION CHALLENGE_INSPECTION OBSERVATION_FLIGHT"
+)
 
 
-class RuleKind(StrEnum):
-    PASSIVE = "passive"
-    PER_INSPECTING_STATE = "per_inspecting_state"
-    PAIR = "pair"
-    ACTIVE = "active"
-    PER_OBJECT = "per_object"
-    PER_OBJECT_PER_INSPECTING_STATE = "per_object_per_inspecting_state"
-    CONCURRENCY = "concurrency"
+RuleKind = StrEnum(
+    "RuleKind", "PASSIVE PER_INSPECTING_STATE PAIR ACTIVE PER_OBJECT PER_OBJECT_PER_INSPECTING_STATE CONCURRENCY"
+)
 
 
 class TimingKind(StrEnum):
@@ -42,40 +30,26 @@ class TimingKind(StrEnum):
     MAX_TEAM_SIZE = "max_team_size"
     # Recorded for reference only: no finding is defined for it.
     ENTRY_WITHIN_HOURS = "entry_within_hours"
+    # A report due so many hours after the activity ends (Open Skies: the mission report
+    # within 7 days of departure). A deadline only: the ledger records no report.
+    REPORT_WITHIN_HOURS = "report_within_hours"
 
 
-class CountUnit(StrEnum):
-    """What one entry counts as against a rule: one mission, or each object it inspects."""
-
-    MISSION = "mission"
-    OBJECT = "object"
+# What one entry counts as against a rule: one mission, or each object it inspects.
+CountUnit = StrEnum("CountUnit", "MISSION OBJECT")
 
 
-class TeamScope(StrEnum):
-    """Whom a team-size limit counts: the whole team, guests included, or the lead state's own."""
-
-    WHOLE_TEAM = "whole_team"
-    LEAD_INSPECTORS = "lead_inspectors"
+# Whom a team-size limit counts: the whole team, guests included, or the lead state's own.
+TeamScope = StrEnum("TeamScope", "WHOLE_TEAM LEAD_INSPECTORS")
 
 
-class LimitKind(StrEnum):
-    CONSTANT = "constant"
-    FORMULA = "formula"
-    SHARE = "share"
+LimitKind = StrEnum("LimitKind", "CONSTANT FORMULA SHARE")
 
 
-class RefSide(StrEnum):
-    RECEIVING = "receiving"
-    INSPECTING = "inspecting"
+RefSide = StrEnum("RefSide", "RECEIVING INSPECTING")
 
 
-class ChangeKind(StrEnum):
-    ENTRY_INTO_FORCE = "entry_into_force"
-    JOINED = "joined"
-    SUSPENSION = "suspension"
-    SUSPENSION_ENDED = "suspension_ended"
-    WITHDRAWAL = "withdrawal"
-    TERMINATION = "termination"
+ChangeKind = StrEnum("ChangeKind", "ENTRY_INTO_FORCE JOINED SUSPENSION SUSPENSION_ENDED WITHDRAWAL TERMINATION")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -192,6 +166,27 @@ class Provision:
     source: Source
 
 
+class DateParties(StrEnum):
+    """Who must act on an agreement-level date: every party, or only the centre's home state."""
+
+    EACH_PARTY = "each_party"
+    HOME_STATE = "home_state"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgreementDate:
+    """A date that falls due every year under the agreement as a whole, not under one entry
+    (the Vienna Document annual exchange of information by 15 December)."""
+
+    id: str
+    month: int
+    day: int
+    title_en: str
+    title_ru: str
+    parties: DateParties
+    source: Source
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Suspension:
     """A suspension by one party, toward everyone (``toward`` None) or named states."""
@@ -277,6 +272,7 @@ class Agreement:
     quota_rules: tuple[QuotaRule, ...] = ()
     timing_rules: tuple[TimingRule, ...] = ()
     provisions: tuple[Provision, ...] = ()
+    dates: tuple[AgreementDate, ...] = ()
     # Activities the receiving state may refuse even within quota (CFE challenge
     # inspections, PoI section VIII para 4): refusing them is never a violation.
     refusable: Mapping[Activity, Source] = field(default_factory=dict)

@@ -5,16 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-
-class Severity(StrEnum):
-    VIOLATION = "violation"
-    WARNING = "warning"
-    INFO = "info"
+Severity = StrEnum("Severity", "VIOLATION WARNING INFO")
 
 
-class Responsible(StrEnum):
-    RECEIVING = "receiving"
-    INSPECTING = "inspecting"
+Responsible = StrEnum("Responsible", "RECEIVING INSPECTING")
 
 
 class Code(StrEnum):
@@ -45,21 +39,24 @@ class Code(StrEnum):
         return self in OVER_LIMIT
 
 
-_V, _W, _I = Severity.VIOLATION, Severity.WARNING, Severity.INFO
-_R, _S = Responsible.RECEIVING, Responsible.INSPECTING
+# How grave each finding is, and which state answers for it.
+_TABLE_TEXT = """
+refused_within_quota     violation  receiving
+late_reply               violation  receiving
+short_notice             warning    inspecting
+duration_exceeded        warning    inspecting
+team_size_exceeded       warning    inspecting
+beyond_quota             info       receiving
+beyond_counterparty_cap  info       receiving
+beyond_object_cap        info       receiving
+missing_declaration      warning    receiving
+concurrent_activity      info       receiving
+active_quota_exceeded    violation  inspecting
+not_in_force             violation  inspecting
+"""
 _TABLE: dict[Code, tuple[Severity, Responsible]] = {
-    Code.REFUSED_WITHIN_QUOTA: (_V, _R),
-    Code.LATE_REPLY: (_V, _R),
-    Code.SHORT_NOTICE: (_W, _S),
-    Code.DURATION_EXCEEDED: (_W, _S),
-    Code.TEAM_SIZE_EXCEEDED: (_W, _S),
-    Code.BEYOND_QUOTA: (_I, _R),
-    Code.BEYOND_COUNTERPARTY_CAP: (_I, _R),
-    Code.BEYOND_OBJECT_CAP: (_I, _R),
-    Code.MISSING_DECLARATION: (_W, _R),
-    Code.CONCURRENT_ACTIVITY: (_I, _R),
-    Code.ACTIVE_QUOTA_EXCEEDED: (_V, _S),
-    Code.NOT_IN_FORCE: (_V, _S),
+    Code(code): (Severity(severity), Responsible(side))
+    for code, severity, side in map(str.split, _TABLE_TEXT.strip().splitlines())
 }
 
 OVER_LIMIT = frozenset(

@@ -14,12 +14,7 @@ from enum import StrEnum
 
 from app.domain.errors import DomainError
 
-
-class PeriodKind(StrEnum):
-    CALENDAR_YEAR = "calendar_year"
-    QUARTER = "quarter"
-    MONTH = "month"
-    TREATY_YEAR = "treaty_year"
+PeriodKind = StrEnum("PeriodKind", "CALENDAR_YEAR QUARTER MONTH TREATY_YEAR")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -31,11 +31,7 @@ QUOTA_KEY = ("agreement", "rule", "receiving_state", "inspecting_state", "object
 QUOTA_COUNTS = ("used", "pending")
 
 
-class Kind(StrEnum):
-    AGREED = "agreed"
-    DIFFERS = "differs"
-    ONLY_OURS = "only_ours"
-    ONLY_THEIRS = "only_theirs"
+Kind = StrEnum("Kind", "AGREED DIFFERS ONLY_OURS ONLY_THEIRS")
 
 
 class Resolution(StrEnum):

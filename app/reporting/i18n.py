@@ -61,7 +61,7 @@ class Localizer:
     def datetime(self, value: datetime) -> str:
         return format_datetime(value, format="medium", tzinfo=value.tzinfo, locale=self.lang)
 
-    def number(self, value: int) -> str:
+    def number(self, value: float) -> str:
         return format_decimal(value, locale=self.lang)
 
     def state(self, code: str | None) -> str:

@@ -185,6 +185,16 @@ def describe_agreement(agreement: Agreement) -> dict[str, Any]:
         ],
         "refusable_activities": [{"activity": str(a), "source": _source(s)} for a, s in agreement.refusable.items()],
         "provisions": [{"id": p.id, "text": p.text, "source": _source(p.source)} for p in agreement.provisions],
+        "dates": [
+            {
+                "id": d.id,
+                "day": f"{d.month:02d}-{d.day:02d}",
+                "title": {"en": d.title_en, "ru": d.title_ru},
+                "parties": str(d.parties),
+                "source": _source(d.source),
+            }
+            for d in agreement.dates
+        ],
     }
 
 

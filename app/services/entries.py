@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.domain.errors import DomainError
 from app.domain.findings import Finding
-from app.domain.ledger import LedgerEntry
+from app.domain.ledger import LedgerEntry, Status
 from app.domain.messages import N_
+from app.domain.moments import Moment, start_instant
 from app.domain.report import entry_json
 from app.services import catalog, ledger
 from app.services.errors import CONCURRENT_WRITE, Conflict, InvalidInput, NotFound, Problem
@@ -143,6 +145,27 @@ def detail(session: Session, ref: str) -> EntryDetail:
     findings = ledger.entry_findings(session, latest.entry, catalog.agreements_as_of(session))
     revision = Revision(entry_json(latest.entry), latest.revision, latest.recorded_at, latest.recorded_by)
     return EntryDetail(latest.entry, revision, findings)
+
+
+AWAITS_NO_REPLY = N_("only a requested entry with no reply recorded awaits a reply")
+REPLY_AHEAD = N_("the reply cannot be later than now")
+
+
+def reply(session: Session, ref: str, *, accept: bool, replied_at: Moment, at: dt.datetime, by: str) -> Recorded:
+    """Record the receiving state's reply to a request: one new revision of the entry, with
+    the reply's moment and the status it gives (accepted or refused), audited."""
+    current = existing(session, ref)
+    if current.status is not Status.REQUESTED or current.replied_at is not None:
+        raise Conflict(AWAITS_NO_REPLY, field="ref")
+    if start_instant(replied_at) > at:
+        raise InvalidInput.one("replied_at", REPLY_AHEAD)
+    status = Status.ACCEPTED if accept else Status.REFUSED
+    try:
+        answered = replace(current, replied_at=replied_at, status=status)
+    except DomainError as exc:
+        raise InvalidInput.one("replied_at", exc.message) from None
+    agreements = catalog.agreements_as_of(session)
+    return Recorded(answered, ledger.record_entry(session, answered, agreements, at=at, by=by))
 
 
 def existing(session: Session, ref: str) -> LedgerEntry:

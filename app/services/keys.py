@@ -112,15 +112,7 @@ def create_key(
         raise DomainError(f"{path} exists; csbm never overwrites a private key (move it away or choose another --key)")
     private = Ed25519PrivateKey.generate()
     raw = private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-    key = repo.add_key(
-        session,
-        state=state,
-        fingerprint=fingerprint(raw),
-        public_key=base64.b64encode(raw).decode("ascii"),
-        own=True,
-        at=at,
-        by=by,
-    )
+    key = _register(session, raw, state=state, own=True, at=at, by=by)
     encryption = BestAvailableEncryption(passphrase.encode("utf-8")) if passphrase else NoEncryption()
     _write_private(path, private.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, encryption))
     audit(
@@ -132,6 +124,11 @@ def create_key(
         after={"fingerprint": key.fingerprint, "file": str(path), "encrypted": passphrase is not None},
     )
     return _info(key)
+
+
+def _register(session: Session, raw: bytes, *, state: str, own: bool, at: dt.datetime, by: str) -> StatementKey:
+    encoded = base64.b64encode(raw).decode("ascii")
+    return repo.add_key(session, state=state, fingerprint=fingerprint(raw), public_key=encoded, own=own, at=at, by=by)
 
 
 def _write_private(path: Path, pem: bytes) -> None:
@@ -174,15 +171,7 @@ def import_key(session: Session, *, state: str, data: bytes, name: str, at: dt.d
         if existing.state != state:
             raise DomainError(f"{name}: this key is already registered for {existing.state}, not {state}")
         return _info(existing)
-    key = repo.add_key(
-        session,
-        state=state,
-        fingerprint=fingerprint(raw),
-        public_key=base64.b64encode(raw).decode("ascii"),
-        own=False,
-        at=at,
-        by=by,
-    )
+    key = _register(session, raw, state=state, own=False, at=at, by=by)
     audit(session, by=by, at=at, action="key.import", target=state, after={"fingerprint": key.fingerprint})
     return _info(key)
 

@@ -27,15 +27,14 @@ from app.services.evaluation import declarations_for, evaluate_range, findings_o
 from app.services.ledger_csv import Contents, EntryContext, content_batches, write_ledger
 from app.services.prefetch import fork_available, from_child, read_ahead
 
-
-class Outcome(StrEnum):
-    CREATED = "created"
-    REVISED = "revised"
-    UNCHANGED = "unchanged"
+# What recording one entry did: a re-import of the same file is all UNCHANGED.
+Outcome = StrEnum("Outcome", "CREATED REVISED UNCHANGED")
 
 
 @dataclass(frozen=True, slots=True)
 class ImportSummary:
+    """The counts an import reports, and nothing about the rows: the ledger holds those."""
+
     created: int
     revised: int
     unchanged: int

@@ -47,8 +47,10 @@ def upcoming(session: Session, state: str, today: dt.date) -> list[LedgerEntry]:
     return [e for e in sorted(found, key=lambda e: e.start_day) if e.status.is_pending]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class GuestParticipation:
+    """A state's part as a guest in others' inspections in one year; they count for the lead states only."""
+
     state: str
     year: int
     entries: list[LedgerEntry]
@@ -67,7 +69,7 @@ def as_guest(session: Session, state: str | None, year: int | None, today: dt.da
     when = chosen_year(year, None, today)
     window = EntryFilter(guest=chosen, start=dt.date(when, 1, 1), end=dt.date(when, 12, 31))
     found, _total = search(session, window, limit=CSV_LIMIT, offset=0)
-    return GuestParticipation(chosen, when, sorted(found, key=lambda e: (e.start_day, e.ref)))
+    return GuestParticipation(state=chosen, year=when, entries=sorted(found, key=lambda e: (e.start_day, e.ref)))
 
 
 def write_csv(session: Session, f: EntryFilter, stream: TextIO) -> int:

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, MetaData, Table, insert, inspect, text
 
-from app.db.archive import SKIPPED, load_value
+from app.db.archive import SKIPPED, load_value, reset_sequences
 from app.db.migrate import current_revision, head_revision, migrate_to, revisions
 from app.db.session import transaction
 from app.domain.chain import CHAIN_FORMAT
@@ -124,8 +124,7 @@ def _load_at_schema(
         for t in present
         if t.name in manifest["tables"]
     }
-    if connection.dialect.name == "postgresql":
-        _reset_sequences(connection, present)
+    reset_sequences(connection, present)
     return loaded
 
 
@@ -167,16 +166,3 @@ def _load_table(
     if digest.hexdigest() != described["sha256"] or count != described["rows"]:
         raise BackupError(f"{path}: table {table.name} does not match its checksum; nothing was restored")
     return count
-
-
-def _reset_sequences(connection: Connection, present: list[Table]) -> None:
-    """Rows came with their ids; PostgreSQL's sequences must continue after them."""
-    for table in present:
-        if "id" not in table.columns or list(table.primary_key.columns) != [table.columns["id"]]:
-            continue
-        sequence = connection.execute(text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table.name}).scalar()
-        if sequence:
-            connection.execute(
-                text(f"SELECT setval(:s, coalesce((SELECT max(id) FROM {table.name}), 0) + 1, false)"),
-                {"s": sequence},
-            )

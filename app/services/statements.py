@@ -28,6 +28,8 @@ EXPORT = "statement.export"
 
 @dataclass(frozen=True, slots=True)
 class Exported:
+    """One statement in both forms, so that the CSV a partner reads is made from the signed JSON."""
+
     statement: Statement
     json: bytes
     csv: bytes

@@ -21,6 +21,7 @@ from app.config import Settings
 from app.db.session import make_engine
 from app.services.errors import from_database_error
 from app.web import errors
+from app.web.api import due as due_api
 from app.web.api import ledger as ledger_api
 from app.web.api import reconciliation as reconciliation_api
 from app.web.api import status as status_api
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None, *, freeze_startup_objects: bool
     app.add_middleware(SecurityHeaders)
     app.include_router(status_api.router)
     app.include_router(ledger_api.router)
+    app.include_router(due_api.router)
     app.include_router(reconciliation_api.router)
     from app.web.views import register
 

@@ -193,3 +193,34 @@ class WrittenOut(BaseModel):
     folder: str
     written: list[str]
     unchanged: list[str]
+
+
+class ReplyIn(BaseModel):
+    """The receiving state's reply to a request."""
+
+    model_config = ConfigDict(extra="forbid")
+    accept: bool = Field(description="true: accepted; false: refused")
+    replied_at: str | None = Field(default=None, max_length=40, description="ISO 8601; default: now")
+
+
+class ReplyOut(RecordedOut):
+    status: str
+    replied_at: str
+
+
+class SourceOut(BaseModel):
+    document: str
+    paragraph: str | None
+    confidence: str
+    note: str | None
+
+
+class DeadlineOut(BaseModel):
+    ref: str = Field(description="The entry's; empty for a date of the agreement as a whole")
+    agreement: str
+    kind: str
+    due_at: str = Field(description="UTC, ISO 8601")
+    responsible_state: str
+    status: str = Field(description="open or missed")
+    hours_left: float = Field(description="Negative once missed")
+    source: SourceOut

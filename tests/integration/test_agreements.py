@@ -103,6 +103,13 @@ class TestShowingAnAgreement:
         rule = next(r for r in cfe["quota_rules"] if r["id"] == "declared_site.passive")
         assert rule["period"] == "treaty_year from 03-16"
         assert rule["source"]["paragraph"] == "section II paras 10(D), 12 and 16"
+        [year_start] = cfe["dates"]
+        assert (year_start["id"], year_start["day"], year_start["parties"]) == (
+            "treaty_year.start",
+            "03-16",
+            "each_party",
+        )
+        assert year_start["source"]["confidence"] == "secondary"
         belarus = next(p for p in cfe["parties"] if p["state"] == "BY")
         assert [(s["start"], s["toward"]) for s in belarus["suspensions"]] == [
             ("2023-10-01", ["CZ", "PL"]),

@@ -55,6 +55,20 @@ class TestValidatingAgreementFiles:
         assert problem.startswith("agreements/test-agreement.yaml:13: quota_rules[0].limit.formula:")
         assert "not a whole number" in problem
 
+    def test_an_agreement_date_is_a_day_of_the_year_with_its_field_named(self) -> None:
+        dates = (
+            'dates:\n  - id: annual_exchange\n    day: "{day}"\n    title: {{en: Exchange, ru: Обмен}}\n'
+            "    source: {{document: test, confidence: text}}\n"
+        )
+        loaded = parse_agreement(MINIMAL + dates.format(day="12-15"), "agreements/test-agreement.yaml")
+        [found] = loaded.agreement.dates
+        assert (found.id, found.month, found.day, found.title_ru) == ("annual_exchange", 12, 15, "Обмен")
+        [problem] = issues(MINIMAL + dates.format(day="02-30"))
+        assert "dates[0].day:" in problem
+        assert "02-30 is not a day of the year" in problem
+        [twice] = issues(MINIMAL + dates.format(day="12-15") + dates.format(day="12-16").replace("dates:\n", ""))
+        assert "dates[1].id: date id 'annual_exchange' is used twice" in twice
+
     def test_a_formula_that_can_go_negative_is_refused(self) -> None:
         assert "negative" in issues(MINIMAL.replace("limit: {constant: 1}", 'limit: {formula: "units - 100"}'))[0]
 
@@ -115,6 +129,9 @@ class TestShippedAgreements:
                 assert timing.source.document
             for timeline in agreement.parties.values():
                 assert all(s.source.document for s in timeline.suspensions)
+            for day in agreement.dates:
+                assert day.source.document
+                assert day.source.confidence in Confidence
 
     @pytest.mark.parametrize(
         ("agreement", "rule", "kind", "constant", "confidence"),
@@ -168,6 +185,7 @@ class TestShippedAgreements:
             ("open-skies", "observation_flight", TimingKind.MIN_NOTICE_HOURS, 72),
             ("open-skies", "observation_flight", TimingKind.MAX_DURATION_HOURS, 96),
             ("open-skies", "observation_flight", TimingKind.REPLY_WITHIN_HOURS, 24),
+            ("open-skies", "observation_flight", TimingKind.REPORT_WITHIN_HOURS, 168),
         ],
     )
     def test_timing_rules_carry_the_reference_values(

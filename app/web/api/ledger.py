@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
+from app.domain.moments import format_moment, parse_moment
 from app.domain.report import entry_json
 from app.services import declarations, entries, ledger_query
 from app.web.deps import Db, Officer, Viewer, now
@@ -19,6 +20,8 @@ from app.web.schemas import (
     EntryIn,
     EntryPage,
     RecordedOut,
+    ReplyIn,
+    ReplyOut,
     RevisionOut,
 )
 
@@ -104,6 +107,18 @@ def get_entry(db: Db, _user: Viewer, ref: str) -> dict[str, Any]:
 @router.get("/entries/{ref}/history", response_model=list[RevisionOut])
 def entry_history(db: Db, _user: Viewer, ref: str) -> list[dict[str, Any]]:
     return [r.as_json() for r in entries.history(db, ref)]
+
+
+@router.post("/entries/{ref}/reply", response_model=ReplyOut)
+def reply_to_request(db: Db, user: Officer, ref: str, body: ReplyIn) -> dict[str, str]:
+    """Record the receiving state's reply to a requested entry: a new revision (409 when it
+    is not a request awaiting its reply)."""
+    recorded_at = now()
+    replied_at = parse_moment(body.replied_at, field="replied_at") if body.replied_at else recorded_at
+    recorded = entries.reply(db, ref, accept=body.accept, replied_at=replied_at, at=recorded_at, by=user.username)
+    entry = recorded.entry
+    when = format_moment(entry.replied_at) if entry.replied_at is not None else ""
+    return {"ref": ref, "outcome": str(recorded.outcome), "status": str(entry.status), "replied_at": when}
 
 
 @router.post("/entries/check", response_model=CheckOut)

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 
 def register(app: FastAPI) -> None:
-    from app.web.views import admin, auth, declarations, doctor, forms, guests, more, pages, reconciliation
+    from app.web.views import admin, auth, declarations, doctor, due, forms, guests, more, pages, reconciliation
 
-    for module in (auth, forms, pages, guests, more, declarations, admin, doctor, reconciliation):
+    for module in (auth, forms, pages, due, guests, more, declarations, admin, doctor, reconciliation):
         app.include_router(module.router)

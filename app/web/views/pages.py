@@ -8,19 +8,24 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
+from starlette.concurrency import run_in_threadpool
 
 from app.domain.agreement import Activity
 from app.domain.ledger import Status
+from app.domain.messages import N_
 from app.reporting.i18n import Localizer
 from app.reporting.view import ACTIVITY_LABELS, STATUS_LABELS, entry_view, finding_view, summary_row
-from app.services import catalog, dashboard, entries, ledger_query
+from app.services import catalog, dashboard, deadlines, entries, ledger_query
+from app.services.accounts import Principal
 from app.services.alerts import open_alerts
-from app.services.errors import InvalidInput
-from app.web.deps import Db, PageViewer, now, settings_of
+from app.services.errors import Conflict, InvalidInput
+from app.web.deps import Db, PageOfficer, PageViewer, now, settings_of
 from app.web.views.context import field_errors, language, render
+from app.web.views.due import deadline_rows
 
 router = APIRouter(include_in_schema=False)
 PAGE = 50
+CHOOSE_ANSWER = N_("choose whether the request is accepted or refused")
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -30,9 +35,12 @@ def _date(value: str | None) -> dt.date | None:
         return None
 
 
-def _dashboard_context(found: dashboard.Dashboard, loc: Localizer) -> dict[str, Any]:
+def _dashboard_context(
+    found: dashboard.Dashboard, request: Request, db: Db, at: dt.datetime, loc: Localizer
+) -> dict[str, Any]:
     quotas = found.quotas
     return {
+        "due": deadline_rows(found.due, request, db, at, loc),
         "accept": [summary_row(r, r.inspecting_state, loc) for r in quotas.accept] if quotas else [],
         "conduct": [summary_row(r, r.receiving_state, loc) for r in quotas.conduct] if quotas else [],
         "upcoming": [entry_view(e, loc) for e in found.upcoming],
@@ -46,10 +54,11 @@ def home(request: Request, db: Db, user: PageViewer, state: str | None = None, y
     loc = Localizer(language(request))
     chosen = state or settings_of(request).home_state
     try:
-        found = dashboard.dashboard(db, state=chosen, year=year, today=now().date())
+        at = now()
+        found = dashboard.dashboard(db, state=chosen, year=year, today=at.date(), at=at)
     except InvalidInput as exc:
         states = sorted({s for a in catalog.agreements_as_of(db).values() for s in a.parties})
-        values = {"home": None, "year": year, "states": states, "accept": [], "conduct": []}
+        values = {"home": None, "year": year, "states": states, "accept": [], "conduct": [], "due": []}
         return render(request, "dashboard.html.j2", user, 422, errors=field_errors(exc), alerts=[], **values)
     return render(
         request,
@@ -60,7 +69,7 @@ def home(request: Request, db: Db, user: PageViewer, state: str | None = None, y
         states=found.states,
         alerts=open_alerts(db),
         errors={},
-        **_dashboard_context(found, loc),
+        **_dashboard_context(found, request, db, at, loc),
     )
 
 
@@ -113,6 +122,18 @@ def ledger_csv(request: Request, db: Db, _user: PageViewer) -> Response:
 
 @router.get("/entries/{ref}")
 def entry_page(request: Request, db: Db, user: PageViewer, ref: str) -> Response:
+    return render_entry(request, db, user, ref)
+
+
+def render_entry(
+    request: Request,
+    db: Db,
+    user: Principal,
+    ref: str,
+    *,
+    reply_errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
     revisions = entries.history(db, ref)
     found = entries.detail(db, ref)
     loc = Localizer(language(request))
@@ -120,15 +141,44 @@ def entry_page(request: Request, db: Db, user: PageViewer, ref: str) -> Response
         {"revision": r.revision, "at": loc.datetime(r.recorded_at), "by": r.recorded_by, "changes": r.changes}
         for r in reversed(revisions)
     ]
+    at = now()
+    awaits = found.entry.status is Status.REQUESTED and found.entry.replied_at is None
     return render(
         request,
         "entry.html.j2",
         user,
+        status,
         entry=entry_view(found.entry, loc),
         record=found.latest.record,
         timeline=timeline,
         findings=[finding_view(f, loc) for f in found.findings],
+        deadlines=deadline_rows(deadlines.for_entry(db, found.entry, at=at), request, db, at, loc),
+        awaits_reply=awaits,
+        reply_errors=reply_errors or {},
+        reply_values={"replied_at": ""},
     )
+
+
+@router.post("/entries/{ref}/reply")
+async def record_reply(request: Request, db: Db, user: PageOfficer, ref: str) -> Response:
+    """The "Record reply" form: accepted or refused, at a moment (default now); a new revision."""
+    form = await request.form()
+    answer, when = str(form.get("answer", "")), str(form.get("replied_at", "")).strip()[:40]
+    return await run_in_threadpool(_reply, request, db, user, ref, answer, when)
+
+
+def _reply(request: Request, db: Db, user: Principal, ref: str, answer: str, when: str) -> Response:
+    recorded_at = now()
+    try:
+        if answer not in ("accept", "refuse"):
+            raise InvalidInput.one("answer", CHOOSE_ANSWER)
+        replied_at = deadlines.parse_at(when, recorded_at, field="replied_at")
+        entries.reply(db, ref, accept=answer == "accept", replied_at=replied_at, at=recorded_at, by=user.username)
+    except InvalidInput as exc:
+        return render_entry(request, db, user, ref, reply_errors=field_errors(exc), status=422)
+    except Conflict as exc:
+        return render_entry(request, db, user, ref, reply_errors={"answer": exc.message}, status=409)
+    return RedirectResponse(f"/entries/{ref}", status_code=303)
 
 
 @router.get("/entries")
