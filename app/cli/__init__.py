@@ -3,9 +3,10 @@
 Exit codes: 0 success; 1 bad input, nothing written; 2 usage error;
 3 refused by a quota check, nothing written.
 
-This module imports Typer and nothing heavy: ``csbm --help`` lists the table
-below, and a command's module (with SQLAlchemy, pydantic, WeasyPrint, ...) is
-imported only when that command runs. Each entry's help line is its
+This module imports nothing but the table: ``csbm --help`` is written from
+it without Typer (app/cli/help.py); the Typer application (app/cli/root.py)
+is imported when a command runs, and a command's module (with SQLAlchemy,
+pydantic, WeasyPrint, ...) only when that command runs. Each entry's help line is its
 command's docstring's first line; tests/unit/test_cli_startup.py keeps them equal.
 """
 
@@ -13,10 +14,11 @@ from __future__ import annotations
 
 import sys
 
-import typer
+from app.cli.help import Lazy, quick_help
 
-from app.cli.lazy import EXIT_BAD_INPUT, Lazy, LazyGroup, error
-from app.domain.errors import DomainError
+TYPE_CHECKING = False  # typing itself is a tenth of what --help costs; mypy reads this as true
+if TYPE_CHECKING:
+    from app.cli.root import app as app
 
 COMMANDS = {
     "db": Lazy("app.cli.db", "The database."),
@@ -64,28 +66,19 @@ COMMANDS = {
 }
 
 
-class Csbm(LazyGroup):
-    table = COMMANDS
-
-
-app = typer.Typer(
-    cls=Csbm,
-    help="csbm: compliance tracker for confidence- and security-building measures.",
-    no_args_is_help=True,
-    rich_markup_mode=None,
-    pretty_exceptions_show_locals=False,
-)
-
-
-@app.callback()
-def csbm() -> None:
-    """csbm: compliance tracker for confidence- and security-building measures."""
-
-
 def main() -> None:
-    try:
-        app()
-    except DomainError as exc:
-        # A domain rule refused something outside any command: say what, not how.
-        error(f"csbm: {exc}")
-        sys.exit(EXIT_BAD_INPUT)
+    code = quick_help(sys.argv[1:], COMMANDS)
+    if code is not None:
+        sys.exit(code)
+    from app.cli.root import run
+
+    run()
+
+
+def __getattr__(name: str) -> object:
+    """``app.cli.app``, the Typer application, built on first use."""
+    if name == "app":
+        from app.cli.root import app
+
+        return app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -15,7 +15,6 @@ from __future__ import annotations
 import importlib
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import typer
@@ -23,6 +22,7 @@ from typer import _click as click
 from typer.core import TyperCommand, TyperGroup, TyperOption
 from typer.main import get_command
 
+from app.cli.help import Lazy
 from app.domain.errors import DomainError
 from app.services.errors import FileRejected, InvalidInput, ServiceError
 
@@ -86,14 +86,6 @@ class CsbmGroup(TyperGroup):
             problem = exc if isinstance(exc, ServiceError) else _invalid(exc)
             report(problem, ctx.meta.get(_RESOLVED))
             raise typer.Exit(exit_code(problem)) from None
-
-
-@dataclass(frozen=True, slots=True)
-class Lazy:
-    """A command (or group) named in the top-level table: where it lives and its help line."""
-
-    module: str
-    help: str
 
 
 class LazyGroup(CsbmGroup):

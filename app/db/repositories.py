@@ -150,14 +150,18 @@ def _with_ref_per_row() -> Any:
     """_with_ref for period queries: the ref comes from a per-row primary-key lookup rather
     than a join, for the same reason as in _latest_by (PostgreSQL would hash the whole
     identity table). Queries that filter on the ref use _with_ref."""
-    ref = (
+    return select(*_READ_COLUMNS, ref_per_row())
+
+
+def ref_per_row() -> Any:
+    """The revision's entry ref, looked up per row by primary key."""
+    return (
         select(LedgerEntryRow.ref)
         .where(LedgerEntryRow.id == EntryRevision.entry_id)
         .correlate(EntryRevision)
         .scalar_subquery()
         .label("ref")
     )
-    return select(*_READ_COLUMNS, ref)
 
 
 _READ_COLUMNS = [c for c in EntryRevision.__table__.columns if c.name not in ("seq", "chain_hash")]
@@ -306,13 +310,13 @@ def to_entry(row: Any) -> LedgerEntry:
 # ---- declarations -----------------------------------------------------------
 
 
-def _latest_declarations(as_of: dt.datetime | None) -> Any:
-    """Each declaration with its latest revision recorded by ``as_of``."""
+def _latest_declarations(as_of: dt.datetime | None, *columns: Any) -> Any:
+    """Each declaration with its latest revision recorded by ``as_of`` (or only ``columns`` of them)."""
     later = aliased(DeclarationRevision)
     newer = and_(
         later.declaration_id == DeclarationRevision.declaration_id, later.revision > DeclarationRevision.revision
     )
-    query = select(DeclarationRow, DeclarationRevision).join(
+    query = select(*(columns or (DeclarationRow, DeclarationRevision))).join(
         DeclarationRevision, DeclarationRevision.declaration_id == DeclarationRow.id
     )
     if as_of is not None:
@@ -328,12 +332,14 @@ def declarations(
     as_of: dt.datetime | None = None,
     owners: Collection[str] | None = None,
 ) -> dict[DeclarationKey, int]:
-    query = _latest_declarations(as_of)
+    # Plain tuples of four columns: a year's quota status reads every party's figures.
+    columns = (DeclarationRow.state, DeclarationRow.year, DeclarationRow.name, DeclarationRevision.value)
+    query = _latest_declarations(as_of, *columns)
     if years is not None:
         query = query.where(DeclarationRow.year.in_(sorted(set(years))))
     if owners is not None:
         query = query.where(DeclarationRow.state.in_(sorted(owners)))
-    return {(row.state, row.year, row.name): rev.value for row, rev in session.execute(query)}
+    return {(state, year, name): value for state, year, name, value in session.connection().execute(query)}
 
 
 def declaration_list(session: Session, as_of: dt.datetime | None = None) -> list[Declaration]:

@@ -225,3 +225,78 @@ def status_changes(agreement: Agreement, start: date, end: date) -> list[StatusC
             if s.end:
                 add(s.end, state, ChangeKind.SUSPENSION_ENDED, s.toward)
     return sorted(found, key=lambda c: (c.day, c.state, c.change))
+
+
+_Side = tuple[date, date | None, tuple[tuple[date, date | None], ...]] | None
+
+
+class ForceMemo:
+    """``obligation_standing`` and ``obligation_changed`` for one agreement, memoised by what
+    they read: each state's timeline as it bears on the other side. Most parties' timelines
+    are alike (joined when the agreement entered into force, never suspended), so the
+    thousands of pair rows of a year cost a few dozen distinct computations. Dates that are
+    no change for a pair (a suspension toward a third state) never move its standing, which
+    is why two pairs that read alike stand alike."""
+
+    def __init__(self, agreement: Agreement) -> None:
+        self.agreement = agreement
+        self._standing: dict[tuple[object, ...], Standing] = {}
+        self._changed: dict[tuple[object, ...], bool] = {}
+        self._sides: dict[tuple[frozenset[str], frozenset[str] | None], tuple[object, ...]] = {}
+        self._timelines: dict[tuple[str, str | None], _Side] = {}
+        self._rows: dict[tuple[object, ...], tuple[Standing, bool]] = {}
+
+    def of_row(
+        self, one: frozenset[str], other: frozenset[str] | None, start: date, day: date
+    ) -> tuple[Standing, bool]:
+        """A quota row's standing on ``day`` and whether it changed since ``start``."""
+        key = (one, other, start, day)
+        found = self._rows.get(key)
+        if found is None:
+            found = self._rows[key] = (self.standing(one, other, day), self.changed(one, other, start, day))
+        return found
+
+    def standing(self, one: frozenset[str], other: frozenset[str] | None, day: date) -> Standing:
+        key = (self._reads(one, other), day)
+        found = self._standing.get(key)
+        if found is None:
+            found = self._standing[key] = obligation_standing(self.agreement, one, other, day)
+        return found
+
+    def changed(self, one: frozenset[str], other: frozenset[str] | None, start: date, end: date) -> bool:
+        key = (self._reads(one, other), start, end)
+        found = self._changed.get(key)
+        if found is None:
+            found = self._changed[key] = obligation_changed(self.agreement, one, other, start, end)
+        return found
+
+    def _reads(self, one: frozenset[str], other: frozenset[str] | None) -> tuple[object, ...]:
+        """Everything the two functions read of the parties, in the order they read it."""
+        found = self._sides.get((one, other))
+        if found is None:
+            if other is None:
+                found = (None, *(self._timeline(a, None) for a in one))
+            else:
+                found = tuple((a == b, self._timeline(a, b), self._timeline(b, a)) for a in one for b in other)
+            self._sides[(one, other)] = found
+        return found
+
+    def _timeline(self, state: str, toward: str | None) -> _Side:
+        """What ``_own_force`` reads of ``state``'s timeline, toward one state or everyone."""
+        key = (state, toward)
+        if key not in self._timelines:
+            timeline = self.agreement.parties.get(state)
+            self._timelines[key] = (
+                None
+                if timeline is None
+                else (
+                    timeline.joined_on,
+                    timeline.withdrew_on,
+                    tuple(
+                        (s.start, s.end)
+                        for s in timeline.suspensions
+                        if s.toward is None or (toward is not None and toward in s.toward)
+                    ),
+                )
+            )
+        return self._timelines[key]

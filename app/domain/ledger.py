@@ -232,3 +232,20 @@ class Declaration:
             raise DomainError(f"{self.name!r} is not a declaration name (lower case, digits, _)", field="name")
         if self.value < 0:
             raise DomainError(f"value {self.value} is negative", field="value")
+
+
+def stored_entry(values: tuple[Any, ...]) -> LedgerEntry:
+    """An entry from its stored fields, in LEDGER_COLUMNS order and already typed.
+
+    Each was checked when it was recorded, and is not checked again: a year's quota
+    status reads thousands of entries, and checking them again cost more than
+    counting them. Objects and guests are put in canonical order all the same.
+    """
+    entry = object.__new__(LedgerEntry)
+    for name, value in zip(LEDGER_COLUMNS, values, strict=True):
+        object.__setattr__(entry, name, value)
+    if OBJECT_SEPARATOR in entry.object:
+        object.__setattr__(entry, "object", join_objects(split_objects(entry.object)))
+    if len(entry.guests) > 1:
+        object.__setattr__(entry, "guests", tuple(sorted(entry.guests)))
+    return entry

@@ -27,18 +27,35 @@ class ResolvedLimit:
 
 
 class LimitResolver:
-    """Resolves limits for one agreement against a fixed set of declarations."""
+    """Resolves limits for one agreement against a fixed set of declarations.
+
+    A limit depends on the rule, the party that owns it, the year and (for a share) the
+    parties its references take: each is computed once for those, however many groups
+    share them (a cap between two parties is owned by the receiving one alone).
+    """
 
     def __init__(self, agreement: Agreement, declarations: Mapping[DeclarationKey, int]) -> None:
         self._agreement = agreement
         self._declarations = declarations
-        self._memo: dict[tuple[str, str | None, str | None, int], ResolvedLimit] = {}
+        self._memo: dict[tuple[object, ...], ResolvedLimit] = {}
+        self._values: dict[tuple[int, tuple[tuple[str, int], ...]], int] = {}
 
     def resolve(self, rule: QuotaRule, receiving: str | None, inspecting: str | None, year: int) -> ResolvedLimit:
-        key = (rule.id, receiving, inspecting, year)
-        if key not in self._memo:
-            self._memo[key] = self._resolve(rule, receiving, inspecting, year, 0)
-        return self._memo[key]
+        return self._cached(rule, receiving, inspecting, year, 0)
+
+    def _cached(
+        self, rule: QuotaRule, receiving: str | None, inspecting: str | None, year: int, depth: int
+    ) -> ResolvedLimit:
+        owner = inspecting if rule.kind is RuleKind.ACTIVE else receiving
+        limit = rule.limit_for(owner) if owner else rule.limit
+        # What _resolve reads for the group: its owner, and the party each reference takes.
+        key: tuple[object, ...] = (rule.id, owner, year)
+        if limit.refs:
+            key += tuple(receiving if ref.side is RefSide.RECEIVING else inspecting for ref in limit.refs)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = self._resolve(rule, receiving, inspecting, year, depth)
+        return found
 
     def _resolve(
         self, rule: QuotaRule, receiving: str | None, inspecting: str | None, year: int, depth: int
@@ -63,7 +80,12 @@ class LimitResolver:
                 variables[name] = value
         if missing:
             return ResolvedLimit(None, tuple(dict.fromkeys(missing)))
-        return ResolvedLimit(limit.formula.evaluate_int(variables))
+        # Many groups' shares come to the same figures (half of a quota of 4, say).
+        inputs = (id(limit.formula), tuple(sorted(variables.items())))
+        value = self._values.get(inputs)
+        if value is None:
+            value = self._values[inputs] = limit.formula.evaluate_int(variables)
+        return ResolvedLimit(value)
 
     def _share_variables(
         self,
@@ -77,7 +99,7 @@ class LimitResolver:
     ) -> None:
         for ref in limit.refs:
             party = receiving if ref.side is RefSide.RECEIVING else inspecting
-            resolved = self._resolve(self._agreement.rule(ref.rule), party, party, year, depth + 1)
+            resolved = self._cached(self._agreement.rule(ref.rule), party, party, year, depth + 1)
             if resolved.value is None:
                 missing.extend(resolved.missing)
             else:

@@ -64,3 +64,13 @@ def format_moment(moment: Moment) -> str:
 
 def hours_between(earlier: Moment, later: Moment) -> float:
     return (start_instant(later) - start_instant(earlier)).total_seconds() / 3600
+
+
+def stored_moment(text: str) -> Moment:
+    """A moment as csbm stores it (``format_moment``'s canonical text), read without the
+    general parser's work; any other text goes through ``parse_moment``."""
+    if len(text) == 10:
+        return date.fromisoformat(text)
+    if len(text) == 20 and text[19] == "Z":
+        return datetime.fromisoformat(text[:19]).replace(tzinfo=UTC)
+    return parse_moment(text, field="moment")

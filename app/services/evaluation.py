@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from app.db import repositories as repo
+from app.db.quota_reads import entries_in_windows
 from app.domain.agreement import Agreement
 from app.domain.engine import Evaluation, entry_window, evaluate
 from app.domain.findings import Finding
@@ -52,16 +53,24 @@ def evaluate_range(
     as_of: dt.datetime | None = None,
     count_until: dt.date | None = None,
 ) -> list[AgreementEvaluation]:
-    chosen = [a for a in agreements.values() if agreement is None or a.id == agreement]
-    out = []
-    for item in sorted(chosen, key=lambda a: a.id):
-        first, last = entry_window(item, start, end)
-        entries = repo.entries_between(session, start=first, end=last, agreement=item.id, as_of=as_of)
-        decls = declarations_for(session, first, last, as_of)
-        day = as_of.date() if as_of is not None else None
-        result = evaluate(item, entries, decls, start=start, end=end, count_until=count_until, as_of=day)
-        out.append(AgreementEvaluation(item, entries, result))
-    return out
+    chosen = sorted((a for a in agreements.values() if agreement is None or a.id == agreement), key=lambda a: a.id)
+    windows = {item.id: entry_window(item, start, end) for item in chosen}
+    entries = entries_in_windows(session, windows, as_of)
+    # One query for every agreement's declarations: a limit looks up only its own keys.
+    decls = (
+        declarations_for(session, min(f for f, _ in windows.values()), max(last for _, last in windows.values()), as_of)
+        if windows
+        else {}
+    )
+    day = as_of.date() if as_of is not None else None
+    return [
+        AgreementEvaluation(
+            item,
+            entries[item.id],
+            evaluate(item, entries[item.id], decls, start=start, end=end, count_until=count_until, as_of=day),
+        )
+        for item in chosen
+    ]
 
 
 def party_has_state(agreement: Agreement, party: str | None, state: str) -> bool:

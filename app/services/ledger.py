@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session
 
 from app.db import repositories as repo
 from app.db.chain_writer import LedgerWriter, lock_writers
+from app.domain.addition import addition_scope, evaluate_addition
 from app.domain.agreement import Agreement
 from app.domain.chain import entry_texts
-from app.domain.engine import addition_scope, entry_window, evaluate_addition
+from app.domain.engine import entry_window
 from app.domain.findings import Code, Finding
 from app.domain.ledger import LedgerEntry
 from app.domain.quota import QuotaRow

@@ -15,8 +15,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app.domain.addition import Addition, addition_scope, evaluate_addition
 from app.domain.agreement import Agreement, RuleKind
-from app.domain.engine import Addition, addition_scope, entry_window, evaluate, evaluate_addition
+from app.domain.engine import entry_window, evaluate
 from app.domain.findings import Code
 from app.domain.groups import group_keys
 from app.domain.ledger import LedgerEntry, Status

@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 import pytest
 
+from app.domain.addition import evaluate_addition
 from app.domain.agreement import (
     Agreement,
     GroupMember,
@@ -23,7 +24,7 @@ from app.domain.agreement import (
     TimingKind,
     TimingRule,
 )
-from app.domain.engine import Evaluation, evaluate, evaluate_addition
+from app.domain.engine import Evaluation, evaluate
 from app.domain.errors import DomainError
 from app.domain.findings import Code
 from app.domain.formula import parse_formula

@@ -1,11 +1,14 @@
 import contextlib
+from collections.abc import Callable
 from fractions import Fraction
+from functools import partial
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from app.domain.formula import FormulaError, parse_formula
+from tests.reference_engine import tree_walk
 
 
 class TestEvaluatingFormulas:
@@ -92,3 +95,30 @@ class TestFormulaProperties:
     def test_ceil_of_a_share_is_never_below_the_exact_share(self, oov: int) -> None:
         value = parse_formula("ceil(oov * 15 / 100)").evaluate({"oov": oov})
         assert value >= Fraction(oov * 15, 100) > value - 1
+
+    @given(
+        st.lists(
+            st.sampled_from(["units", "oov", "1", "3", "60", "0", "+", "-", "*", "/", "(", ")", ",", "<", ">=", "!="])
+            | st.sampled_from(["ceil(", "floor(", "min(", "max(", "if("]),
+            max_size=25,
+        ).map(" ".join),
+        st.integers(min_value=0, max_value=10**4),
+        st.integers(min_value=0, max_value=10**4),
+    )
+    def test_the_compiled_formula_gives_what_walking_its_tree_gives(self, text: str, units: int, oov: int) -> None:
+        try:
+            formula = parse_formula(text)
+        except FormulaError:
+            return
+        for variables in ({"units": units, "oov": oov}, {"units": units}):
+            assert outcome(formula.evaluate, variables) == outcome(
+                partial(tree_walk, formula.tree, text=text), variables
+            )
+
+
+def outcome(compute: Callable[[dict[str, int]], Fraction], variables: dict[str, int]) -> Fraction | str:
+    """A value, or the error's text: both paths must fail alike, with the same words."""
+    try:
+        return compute(variables)
+    except FormulaError as exc:
+        return str(exc)

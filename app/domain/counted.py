@@ -1,0 +1,185 @@
+"""Counting one rule's entries into groups, and the quota rows the groups make.
+
+One ``Counter`` serves one evaluation of one agreement. What many rows share is
+computed once: each period's parties, each obligation's force (``ForceMemo``) and
+each limit (``LimitResolver``); a rule's entries are grouped in one pass over the
+pool for all its periods.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
+from datetime import date
+
+from app.domain.agreement import Agreement, QuotaRule, RuleKind
+from app.domain.counting import Tally, tally, units
+from app.domain.findings import Code, Finding
+from app.domain.force import ForceMemo, party_during
+from app.domain.groups import CountedGroup, group_keys, make_finding
+from app.domain.ledger import LedgerEntry
+from app.domain.limits import LimitResolver
+from app.domain.periods import Period
+from app.domain.quota import QuotaRow, RowKey
+
+Parties = Mapping[str, frozenset[str]]
+
+_OVER_LIMIT_CODE = {
+    RuleKind.PASSIVE: Code.BEYOND_QUOTA,
+    RuleKind.PAIR: Code.BEYOND_QUOTA,
+    RuleKind.PER_INSPECTING_STATE: Code.BEYOND_COUNTERPARTY_CAP,
+    RuleKind.PER_OBJECT: Code.BEYOND_OBJECT_CAP,
+    RuleKind.PER_OBJECT_PER_INSPECTING_STATE: Code.BEYOND_OBJECT_CAP,
+    RuleKind.ACTIVE: Code.ACTIVE_QUOTA_EXCEEDED,
+}
+
+
+class Counter:
+    def __init__(self, agreement: Agreement, resolver: LimitResolver, as_of: date | None = None) -> None:
+        self.agreement, self.resolver, self.as_of = agreement, resolver, as_of
+        self.force = ForceMemo(agreement)
+        self._parties: dict[Period, dict[str, frozenset[str]]] = {}
+
+    def parties(self, period: Period) -> dict[str, frozenset[str]]:
+        """Quota parties during the period, each with its member states."""
+        found = self._parties.get(period)
+        if found is None:
+            found = self._parties[period] = parties_in_period(self.agreement, period)
+        return found
+
+    def count_rule(
+        self, rule: QuotaRule, periods: list[Period], pool: list[LedgerEntry]
+    ) -> Iterator[tuple[Period, RowKey, list[LedgerEntry]]]:
+        """The rule's groups in each period, in order, with their counted entries: every
+        applicable group (empty or not), then the others in the order their first entry
+        is counted."""
+        seen: dict[Period, dict[RowKey, list[LedgerEntry]]] = {period: {} for period in periods}
+        for entry in pool:
+            if entry.activity not in rule.counts:
+                continue
+            found = seen.get(rule.period.containing(entry.start_day))
+            if found is None or tally(self.agreement, entry) is Tally.NONE:
+                continue
+            counted = [entry] * times(rule, entry)
+            for key in group_keys(self.agreement, rule, entry):
+                found.setdefault(key, []).extend(counted)
+        for period, found in seen.items():
+            for key in applicable_keys(rule, self.parties(period)):
+                yield period, key, found.pop(key, [])
+            for key, entries in found.items():
+                yield period, key, entries
+
+    def group(self, rule: QuotaRule, period: Period, key: RowKey, entries: list[LedgerEntry]) -> CountedGroup:
+        limit = self.resolver.resolve(rule, key[0], key[1], period.start.year)
+        return CountedGroup(rule=rule, period=period, key=key, limit=limit, entries=entries)
+
+    def row(self, group: CountedGroup) -> QuotaRow:
+        used = sum(1 for e in group.entries if tally(self.agreement, e) is Tally.USED)
+        return self._row(group.rule, group.period, group.key, group.limit.value, used, len(group.entries) - used)
+
+    def empty_row(self, rule: QuotaRule, period: Period, key: RowKey) -> QuotaRow:
+        """The row of a group nothing counts in: most rows of a year (every pair of parties has one)."""
+        limit = self.resolver.resolve(rule, key[0], key[1], period.start.year)
+        return self._row(rule, period, key, limit.value, 0, 0)
+
+    def _row(
+        self, rule: QuotaRule, period: Period, key: RowKey, limit: int | None, used: int, pending: int
+    ) -> QuotaRow:
+        one, other = self._sides(rule, key, period)
+        day = period.end if self.as_of is None else min(max(self.as_of, period.start), period.end)
+        standing, changed = self.force.of_row(one, other, period.start, day)
+        return QuotaRow(
+            agreement=self.agreement.id,
+            rule=rule.id,
+            kind=str(rule.kind),
+            activity=str(rule.activity),
+            receiving_state=key[0],
+            inspecting_state=key[1],
+            object=key[2],
+            period_start=period.start,
+            period_end=period.end,
+            limit=limit,
+            used=used,
+            pending=pending,
+            force=str(standing.force),
+            force_since=standing.since,
+            force_changed=changed,
+        )
+
+    def _sides(self, rule: QuotaRule, key: RowKey, period: Period) -> tuple[frozenset[str], frozenset[str] | None]:
+        """The states on each side of a row's obligation: one side for a passive or an active
+        quota (the party's own standing), both for a cap between two parties."""
+        receiving, inspecting, _ = key
+        if rule.kind is RuleKind.ACTIVE:
+            return self._states_of(inspecting, period), None
+        one = self._states_of(receiving, period)
+        if rule.scopes_inspecting:
+            return one, self._states_of(inspecting, period)
+        return one, None
+
+    def _states_of(self, party: str | None, period: Period) -> frozenset[str]:
+        if party is None:
+            return frozenset()
+        parties = self.parties(period)
+        if party in parties:
+            return parties[party]
+        for group in self.agreement.groups:
+            if group.id == party:
+                return frozenset(m.state for m in group.members if m.start <= period.end)
+        return frozenset({party})
+
+
+def times(rule: QuotaRule, entry: LedgerEntry) -> int:
+    """A group holds an entry once per unit it counts as: a mission to two objects of
+    verification is two declared-site inspections; a per-object cap sees each object apart."""
+    return 1 if rule.per_object else units(rule, entry)
+
+
+def over_limit(agreement: Agreement, group: CountedGroup) -> list[tuple[int, LedgerEntry]]:
+    """The group's units past its limit, each with its number (none when the limit is unknown)."""
+    rule, limit = group.rule, group.limit.value
+    if limit is None or len(group.entries) <= limit:
+        return []
+    # docs/semantics.md section 5: the active quota is exceeded by what was conducted;
+    # every other cap is taken by what is counted (pending or used).
+    counted = [e for e in group.entries if rule.kind is not RuleKind.ACTIVE or tally(agreement, e) is Tally.USED]
+    return [(n, e) for n, e in enumerate(counted, start=1) if n > limit]
+
+
+def over_limit_finding(agreement: Agreement, group: CountedGroup, number: int, entry: LedgerEntry) -> Finding:
+    rule, limit = group.rule, group.limit.value
+    assert limit is not None  # over_limit yields nothing for an unknown limit
+    return make_finding(
+        agreement,
+        rule.id,
+        rule.source,
+        _OVER_LIMIT_CODE[rule.kind],
+        entry,
+        count=number,
+        limit=limit,
+        scope=rule.id,
+        period=f"{group.period.start}..{group.period.end}",
+        object=group.key[2] or entry.object,
+    )
+
+
+def applicable_keys(rule: QuotaRule, parties: Parties) -> list[RowKey]:
+    """A row exists for every rule and group that applies in the period; one whose
+    obligation is suspended or withdrawn says so, rather than disappearing."""
+    if rule.per_object:
+        return []
+    if rule.kind is RuleKind.PASSIVE:
+        return [(p, None, None) for p in parties]
+    if rule.kind is RuleKind.ACTIVE:
+        return [(None, p, None) for p in parties]
+    return [(receiving, inspecting, None) for receiving in parties for inspecting in parties if receiving != inspecting]
+
+
+def parties_in_period(agreement: Agreement, period: Period) -> dict[str, frozenset[str]]:
+    """Quota parties during the period, each with its member states."""
+    parties: dict[str, set[str]] = defaultdict(set)
+    for state, timeline in agreement.parties.items():
+        if party_during(agreement, state, period.start, period.end):
+            day = max(period.start, timeline.joined_on)
+            parties[agreement.quota_party(state, day)].add(state)
+    return {party: frozenset(states) for party, states in sorted(parties.items())}

@@ -1,0 +1,66 @@
+"""The fast engine gives what the engine gave before it was made fast (tests/reference_engine.py):
+the same rows and the same findings, message for message."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from app.domain.agreement import Agreement
+from app.domain.engine import Evaluation, entry_window, evaluate
+from app.domain.ledger import LedgerEntry
+from app.domain.limits import DeclarationKey
+from bench import generate
+from tests.builders import shipped
+from tests.reference_engine import reference_evaluate
+from tests.unit.test_addition import CASES, additions
+
+Case = tuple[Agreement, list[LedgerEntry], dict[DeclarationKey, int], LedgerEntry]
+
+
+def assert_same(got: Evaluation, want: Evaluation) -> None:
+    assert got.rows == want.rows
+    assert got.findings == want.findings
+    assert [(f.code, f.entry_ref, f.message) for f in got.findings] == [
+        (f.code, f.entry_ref, f.message) for f in want.findings
+    ]
+
+
+def both(agreement: Agreement, ledger: list[LedgerEntry], decls: dict[DeclarationKey, int], **kw: object) -> None:
+    first, last = entry_window(agreement, kw["start"], kw["end"])  # type: ignore[arg-type]
+    pool = [e for e in ledger if first <= e.start_day <= last]
+    assert_same(evaluate(agreement, pool, decls, **kw), reference_evaluate(agreement, pool, decls, **kw))  # type: ignore[arg-type]
+
+
+class TestTheFastPathIsTheDefinition:
+    @settings(max_examples=300, deadline=None)
+    @given(additions(), st.sampled_from(["year", "quarter", "day"]), st.booleans(), st.booleans())
+    def test_a_generated_ledger_gives_the_same_rows_and_findings(
+        self, case: Case, span: str, until: bool, replay: bool
+    ) -> None:
+        agreement, ledger, decls, entry = case
+        year = CASES[agreement.id][1]
+        start, end = {
+            "year": (dt.date(year, 1, 1), dt.date(year, 12, 31)),
+            "quarter": (dt.date(year, 4, 1), dt.date(year, 6, 30)),
+            "day": (entry.start_day, entry.start_day),
+        }[span]
+        both(
+            agreement,
+            [*ledger, entry],
+            decls,
+            start=start,
+            end=end,
+            count_until=end - dt.timedelta(days=40) if until else None,
+            as_of=dt.date(year, 7, 1) if replay else None,
+        )
+
+    def test_a_year_of_the_benchmark_ledger_gives_the_same_rows_and_findings(self) -> None:
+        # Every agreement, all its parties and groups, 3,000 entries: the shape the bench times.
+        ledger = list(generate.entries(2, 1_500, seed=3))
+        decls = {(d.state, d.year, d.name): d.value for d in generate.declarations(2, seed=3)}
+        for agreement in shipped().values():
+            mine = [e for e in ledger if e.agreement == agreement.id]
+            both(agreement, mine, decls, start=dt.date(2025, 1, 1), end=dt.date(2025, 12, 31))
