@@ -8,7 +8,7 @@ from typing import TextIO
 
 from sqlalchemy.orm import Session
 
-from app.db import repositories as repo
+from app.db import entry_search
 from app.domain.ledger import LedgerEntry
 from app.domain.report import entry_json
 from app.services.errors import InvalidInput
@@ -36,7 +36,7 @@ def search(
     session: Session, f: EntryFilter, *, limit: int, offset: int, as_of: dt.datetime | None = None
 ) -> tuple[list[LedgerEntry], int]:
     """Current entries (as of a time) matching the filter, newest first, with the total."""
-    return repo.search_entries(session, f, limit=limit, offset=offset, as_of=as_of)
+    return entry_search.search_entries(session, f, limit=limit, offset=offset, as_of=as_of)
 
 
 def upcoming(session: Session, state: str, today: dt.date) -> list[LedgerEntry]:
