@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from app.cli.common import Json, Url, User, commands, group, now, session, who
-from app.cli.output import console, emit, print_json
+from app.cli.output import emit, emit_rows
 from app.services import notices as service
 from app.services.errors import NotFound
 
@@ -23,18 +23,15 @@ def listed(ctx: typer.Context, url: Url = None, as_json: Json = False) -> None:
         return
     with session(url) as s:
         rows = service.list_notices(s)
-    if as_json:
-        print_json(rows)
-        return
-    for r in rows:
-        sent = f"sent {r['sent_on']} as {r['sent_reference']}" if r["sent_on"] else "draft, not sent"
-        console.print(
-            f"#{r['id']} {r['agreement']} {r['rule']} {r['party']} {r['period_start']}..{r['period_end']} "
-            f"(limit {r['limit']}, filled by {r['filled_by']}): {sent}",
-            highlight=False,
-        )
-    if not rows:
-        console.print("No notices.")
+    emit_rows(as_json, rows, _line, "No notices.")
+
+
+def _line(r: dict[str, Any]) -> str:
+    sent = f"sent {r['sent_on']} as {r['sent_reference']}" if r["sent_on"] else "draft, not sent"
+    return (
+        f"#{r['id']} {r['agreement']} {r['rule']} {r['party']} {r['period_start']}..{r['period_end']} "
+        f"(limit {r['limit']}, filled by {r['filled_by']}): {sent}"
+    )
 
 
 @notices.command("show")

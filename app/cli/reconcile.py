@@ -20,7 +20,7 @@ from app.cli.common import fail as _fail
 from app.cli.common import now as _now
 from app.cli.common import session as _session
 from app.cli.common import settings as _settings
-from app.cli.output import console, print_json
+from app.cli.output import console, emit_rows, print_json
 from app.domain.errors import DomainError
 from app.domain.reconcile import DEFAULT_TOLERANCE_DAYS, Resolution
 
@@ -200,15 +200,13 @@ def reconciliation_list(database_url: DatabaseUrl = None, json_out: Json = False
     from app.services.reconciliation_view import list_reconciliations
 
     found = _run(database_url, list_reconciliations, write=False)
-    if json_out:
-        print_json(found)
-        return
-    for r in found:
-        counts = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in r["summary"].items())
-        signed = "signed" if r["signed"] else "UNSIGNED"
-        console.print(f"{r['number']}: {r['partner']} {r['period']} ({signed}) {counts}", highlight=False)
-    if not found:
-        console.print("No reconciliations are recorded.")
+    emit_rows(json_out, found, _reconciliation_line, "No reconciliations are recorded.")
+
+
+def _reconciliation_line(r: dict[str, Any]) -> str:
+    counts = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in r["summary"].items())
+    signed = "signed" if r["signed"] else "UNSIGNED"
+    return f"{r['number']}: {r['partner']} {r['period']} ({signed}) {counts}"
 
 
 @reconciliation_app.command("show")
