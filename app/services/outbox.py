@@ -78,11 +78,9 @@ def enqueue(session: Session, channels: Channels, at: dt.datetime) -> int:
     done = repo.queued(session, [a.id for a in alerts])
     count = 0
     for alert in alerts:
-        for channel, recipient, lang in channels.targets(alert.kind):
-            if (alert.id, channel, recipient) not in done:
-                count += repo.add_delivery(
-                    session, alert_id=alert.id, channel=channel, recipient=recipient, lang=lang, at=at
-                )
+        for target in channels.targets(alert.kind):
+            if (alert.id, *target[:2]) not in done:
+                count += repo.add_delivery(session, alert.id, target, at)
     return count
 
 
