@@ -15,6 +15,10 @@ app = commands()
 help_line = "Quota-filled notices: list the drafts and their status (the default), or record one as sent."
 notices = group(app, "notices", help_line, listing=True)
 
+NoticeId = Annotated[int, typer.Argument(help="The notice's number")]
+SentOn = Annotated[str, typer.Option("--on", help="The day it was sent, YYYY-MM-DD")]
+Reference = Annotated[str, typer.Option("--reference", help="The outgoing reference")]
+
 
 @notices.callback()
 def listed(ctx: typer.Context, url: Url = None, as_json: Json = False) -> None:
@@ -36,7 +40,7 @@ def _line(r: dict[str, Any]) -> str:
 
 @notices.command("show")
 def show(
-    notice_id: Annotated[int, typer.Argument(help="The notice's number")],
+    notice_id: NoticeId,
     lang: Annotated[str, typer.Option("--lang", help="en or ru")] = "en",
     url: Url = None,
 ) -> None:
@@ -50,9 +54,9 @@ def show(
 
 @notices.command("mark-sent")
 def mark_sent(
-    notice_id: Annotated[int, typer.Argument(help="The notice's number")],
-    on: Annotated[str, typer.Option("--on", help="The day it was sent, YYYY-MM-DD")],
-    reference: Annotated[str, typer.Option("--reference", help="The outgoing reference")],
+    notice_id: NoticeId,
+    on: SentOn,
+    reference: Reference,
     url: Url = None,
     user: User = None,
     as_json: Json = False,
