@@ -33,6 +33,8 @@ reconciliation_app = group(app, "reconciliation", "Reconciliations with partners
 
 KeyFile = Annotated[Path | None, typer.Option("--key", help="The private key file; default CSBM_SIGNING_KEY")]
 HomeState = Annotated[str | None, typer.Option("--home-state", help="Default CSBM_HOME_STATE")]
+Countersignature = Annotated[Path, typer.Argument(help="The countersignature file the partner sent")]
+PartnerStatement = Annotated[Path, typer.Argument(help="The partner's statement: csbm JSON, or the CSV form")]
 
 
 def _home(home_state: str | None, database_url: str | None) -> str:
@@ -142,10 +144,7 @@ def statement_export(
 
 @statement_app.command("accept-countersignature")
 def statement_accept_countersignature(
-    file: Annotated[Path, typer.Argument(help="The countersignature file the partner sent")],
-    home_state: HomeState = None,
-    database_url: DatabaseUrl = None,
-    user: User = None,
+    file: Countersignature, home_state: HomeState = None, database_url: DatabaseUrl = None, user: User = None
 ) -> None:
     """Verify the partner's countersignature over one of our statements, and keep it."""
     from app.services.countersign import accept_countersignature
@@ -160,7 +159,7 @@ def statement_accept_countersignature(
 
 @app.command("reconcile")
 def reconcile_command(
-    file: Annotated[Path, typer.Argument(help="The partner's statement: csbm JSON, or the CSV form")],
+    file: PartnerStatement,
     tolerance_days: Annotated[
         int, typer.Option("--tolerance-days", min=0, max=31, help="How far apart matching start dates may be")
     ] = DEFAULT_TOLERANCE_DAYS,
