@@ -12,11 +12,14 @@ from collections.abc import Iterable, Iterator
 
 from app.domain.agreement import (
     Agreement,
+    AgreementDate,
     Confidence,
     CountUnit,
     Limit,
     LimitKind,
+    PartyGroup,
     PartyTimeline,
+    Provision,
     QuotaRule,
     Source,
     TimingKind,
@@ -73,27 +76,30 @@ def _agreement(a: Agreement) -> str:
     ends = f", terminated on {a.terminated_on}" if a.terminated_on else ""
     lines += [f"From {a.in_force_from}{ends}. Source: {cite(a.status_source)}", ""]
     lines += [
-        *_parties(a),
-        *_groups(a),
+        *_section("Parties", _parties(a)),
+        *_section("Groups of states", map(_group, a.groups)),
         *_quota_rules(a),
-        *_timing_rules(a),
-        *_outcomes(a),
-        *_dates(a),
-        *_provisions(a),
+        *_section("Timing rules", (line for rule in a.timing_rules for line in _timing_rule(a, rule))),
+        *_section("Outcomes and refusals", _outcomes(a)),
+        *_section("Dates of every year", map(_date, a.dates)),
+        *_section("Provisions kept for reference", map(_provision, a.provisions)),
     ]
     return "\n".join(lines)
 
 
+def _section(title: str, lines: Iterable[str]) -> list[str]:
+    """A ``###`` section of ``lines``; nothing at all when there are none."""
+    body = list(lines)
+    return [f"### {title}", "", *body, ""] if body else []
+
+
 def _parties(a: Agreement) -> Iterator[str]:
-    yield "### Parties"
-    yield ""
     plain = sorted(s for s, t in a.parties.items() if _ordinary(a, t))
     yield f"From entry into force: {', '.join(plain)}." if plain else "No party from entry into force."
     yield ""
     for state, timeline in sorted(a.parties.items()):
         if not _ordinary(a, timeline):
             yield from _timeline(state, timeline)
-    yield ""
 
 
 def _ordinary(a: Agreement, t: PartyTimeline) -> bool:
@@ -112,16 +118,10 @@ def _timeline(state: str, t: PartyTimeline) -> Iterator[str]:
     yield f"- **{state}**: {'; '.join(events)}.{source}"
 
 
-def _groups(a: Agreement) -> Iterator[str]:
-    if not a.groups:
-        return
-    yield "### Groups of states"
-    yield ""
-    for g in a.groups:
-        members = ", ".join(f"{m.state} from {m.start}" + (f" to {m.end}" if m.end else "") for m in g.members)
-        shares = "one shared quota" if g.shares_quota else "no shared quota"
-        yield f"- **{g.name_en}** (`{g.id}`, {shares}): {members}. Source: {cite(g.source)}"
-    yield ""
+def _group(g: PartyGroup) -> str:
+    members = ", ".join(f"{m.state} from {m.start}" + (f" to {m.end}" if m.end else "") for m in g.members)
+    shares = "one shared quota" if g.shares_quota else "no shared quota"
+    return f"- **{g.name_en}** (`{g.id}`, {shares}): {members}. Source: {cite(g.source)}"
 
 
 def _quota_rules(a: Agreement) -> Iterator[str]:
@@ -166,16 +166,6 @@ def _limit(limit: Limit) -> str:
     return f"`{limit.formula.text}`" + (f" where {refs}" if refs else "")
 
 
-def _timing_rules(a: Agreement) -> Iterator[str]:
-    if not a.timing_rules:
-        return
-    yield "### Timing rules"
-    yield ""
-    for rule in a.timing_rules:
-        yield from _timing_rule(a, rule)
-    yield ""
-
-
 def _timing_rule(a: Agreement, rule: TimingRule) -> Iterator[str]:
     rule_id = f"{rule.activity}.{rule.kind}"
     text = _TIMING.get(rule.kind, f"{rule.kind}: {{v}}").format(v=rule.value)
@@ -189,10 +179,6 @@ def _timing_rule(a: Agreement, rule: TimingRule) -> Iterator[str]:
 
 
 def _outcomes(a: Agreement) -> Iterator[str]:
-    if not a.outcomes and not a.refusable:
-        return
-    yield "### Outcomes and refusals"
-    yield ""
     for status, outcome in sorted(a.outcomes.items()):
         counts = "counts as used" if outcome.counted else "counts against nothing"
         unless = (
@@ -202,29 +188,16 @@ def _outcomes(a: Agreement) -> Iterator[str]:
         yield f"- `{status}`: {counts}{unless}{compliant}. Source: {cite(outcome.source)}"
     for activity, source in sorted(a.refusable.items()):
         yield f"- `{activity}` may be refused even within quota. Source: {cite(source)}"
-    yield ""
 
 
-def _dates(a: Agreement) -> Iterator[str]:
-    if not a.dates:
-        return
-    yield "### Dates of every year"
-    yield ""
-    for d in a.dates:
-        whom = "each party" if d.parties == "each_party" else "the home state"
-        day = dt.date(2024, d.month, d.day).strftime("%-d %B")  # a leap year: 29 February exists
-        yield f"- `{d.id}`, every {day}: {d.title_en}; for {whom}. Source: {cite(d.source)}"
-    yield ""
+def _date(d: AgreementDate) -> str:
+    whom = "each party" if d.parties == "each_party" else "the home state"
+    day = dt.date(2024, d.month, d.day).strftime("%-d %B")  # a leap year: 29 February exists
+    return f"- `{d.id}`, every {day}: {d.title_en}; for {whom}. Source: {cite(d.source)}"
 
 
-def _provisions(a: Agreement) -> Iterator[str]:
-    if not a.provisions:
-        return
-    yield "### Provisions kept for reference"
-    yield ""
-    for p in a.provisions:
-        yield f"- `{p.id}`: {p.text} Source: {cite(p.source)}"
-    yield ""
+def _provision(p: Provision) -> str:
+    return f"- `{p.id}`: {p.text} Source: {cite(p.source)}"
 
 
 def _unconfirmed(agreements: list[Agreement]) -> str:

@@ -9,7 +9,7 @@ import typer
 
 from app.cli.common import Json, Url, User, commands, fail, group, now, session, who
 from app.cli.lazy import EXIT_USAGE
-from app.cli.output import console, print_json
+from app.cli.output import console, emit_rows
 from app.services import accounts
 
 app = commands()
@@ -67,11 +67,7 @@ def listed(url: Url = None, as_json: Json = False) -> None:
     """List the users with their roles."""
     with session(url) as s:
         found = accounts.list_users(s)
-    if as_json:
-        print_json(found)
-        return
-    for u in found:
-        console.print(f"{u['username']}: {u['role']}{' (disabled)' if u['disabled'] else ''}", highlight=False)
+    emit_rows(as_json, found, lambda u: f"{u['username']}: {u['role']}{' (disabled)' if u['disabled'] else ''}")
 
 
 @users.command("disable")

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from app.cli.common import Json, Url, User, commands, group, now, session, who
-from app.cli.output import console, emit, print_json
+from app.cli.output import emit, emit_rows
 from app.services import notices as service
 from app.services.errors import NotFound
 
 app = commands()
 help_line = "Quota-filled notices: list the drafts and their status (the default), or record one as sent."
 notices = group(app, "notices", help_line, listing=True)
+
+NoticeId = Annotated[int, typer.Argument(help="The notice's number")]
+SentOn = Annotated[str, typer.Option("--on", help="The day it was sent, YYYY-MM-DD")]
+Reference = Annotated[str, typer.Option("--reference", help="The outgoing reference")]
 
 
 @notices.callback()
@@ -23,23 +27,20 @@ def listed(ctx: typer.Context, url: Url = None, as_json: Json = False) -> None:
         return
     with session(url) as s:
         rows = service.list_notices(s)
-    if as_json:
-        print_json(rows)
-        return
-    for r in rows:
-        sent = f"sent {r['sent_on']} as {r['sent_reference']}" if r["sent_on"] else "draft, not sent"
-        console.print(
-            f"#{r['id']} {r['agreement']} {r['rule']} {r['party']} {r['period_start']}..{r['period_end']} "
-            f"(limit {r['limit']}, filled by {r['filled_by']}): {sent}",
-            highlight=False,
-        )
-    if not rows:
-        console.print("No notices.")
+    emit_rows(as_json, rows, _line, "No notices.")
+
+
+def _line(r: dict[str, Any]) -> str:
+    sent = f"sent {r['sent_on']} as {r['sent_reference']}" if r["sent_on"] else "draft, not sent"
+    return (
+        f"#{r['id']} {r['agreement']} {r['rule']} {r['party']} {r['period_start']}..{r['period_end']} "
+        f"(limit {r['limit']}, filled by {r['filled_by']}): {sent}"
+    )
 
 
 @notices.command("show")
 def show(
-    notice_id: Annotated[int, typer.Argument(help="The notice's number")],
+    notice_id: NoticeId,
     lang: Annotated[str, typer.Option("--lang", help="en or ru")] = "en",
     url: Url = None,
 ) -> None:
@@ -53,9 +54,9 @@ def show(
 
 @notices.command("mark-sent")
 def mark_sent(
-    notice_id: Annotated[int, typer.Argument(help="The notice's number")],
-    on: Annotated[str, typer.Option("--on", help="The day it was sent, YYYY-MM-DD")],
-    reference: Annotated[str, typer.Option("--reference", help="The outgoing reference")],
+    notice_id: NoticeId,
+    on: SentOn,
+    reference: Reference,
     url: Url = None,
     user: User = None,
     as_json: Json = False,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from rich.console import Console
 from rich.markup import escape
@@ -32,6 +32,20 @@ def emit(as_json: bool, data: object, text: str) -> None:
         print_json(data)
     else:
         console.print(text)
+
+
+Row = TypeVar("Row")
+
+
+def emit_rows(as_json: bool, rows: Sequence[Row], line: Callable[[Row], str], empty: str = "") -> None:
+    """The rows as JSON with --json, else one line for a person each (or ``empty``, when there are none)."""
+    if as_json:
+        print_json(rows)
+        return
+    for row in rows:
+        console.print(line(row), highlight=False)
+    if not rows and empty:
+        console.print(empty)
 
 
 def print_json(data: Any) -> None:

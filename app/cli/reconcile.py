@@ -20,7 +20,7 @@ from app.cli.common import fail as _fail
 from app.cli.common import now as _now
 from app.cli.common import session as _session
 from app.cli.common import settings as _settings
-from app.cli.output import console, print_json
+from app.cli.output import console, emit_rows, print_json
 from app.domain.errors import DomainError
 from app.domain.reconcile import DEFAULT_TOLERANCE_DAYS, Resolution
 
@@ -33,6 +33,8 @@ reconciliation_app = group(app, "reconciliation", "Reconciliations with partners
 
 KeyFile = Annotated[Path | None, typer.Option("--key", help="The private key file; default CSBM_SIGNING_KEY")]
 HomeState = Annotated[str | None, typer.Option("--home-state", help="Default CSBM_HOME_STATE")]
+Countersignature = Annotated[Path, typer.Argument(help="The countersignature file the partner sent")]
+PartnerStatement = Annotated[Path, typer.Argument(help="The partner's statement: csbm JSON, or the CSV form")]
 
 
 def _home(home_state: str | None, database_url: str | None) -> str:
@@ -142,10 +144,7 @@ def statement_export(
 
 @statement_app.command("accept-countersignature")
 def statement_accept_countersignature(
-    file: Annotated[Path, typer.Argument(help="The countersignature file the partner sent")],
-    home_state: HomeState = None,
-    database_url: DatabaseUrl = None,
-    user: User = None,
+    file: Countersignature, home_state: HomeState = None, database_url: DatabaseUrl = None, user: User = None
 ) -> None:
     """Verify the partner's countersignature over one of our statements, and keep it."""
     from app.services.countersign import accept_countersignature
@@ -160,7 +159,7 @@ def statement_accept_countersignature(
 
 @app.command("reconcile")
 def reconcile_command(
-    file: Annotated[Path, typer.Argument(help="The partner's statement: csbm JSON, or the CSV form")],
+    file: PartnerStatement,
     tolerance_days: Annotated[
         int, typer.Option("--tolerance-days", min=0, max=31, help="How far apart matching start dates may be")
     ] = DEFAULT_TOLERANCE_DAYS,
@@ -200,15 +199,13 @@ def reconciliation_list(database_url: DatabaseUrl = None, json_out: Json = False
     from app.services.reconciliation_view import list_reconciliations
 
     found = _run(database_url, list_reconciliations, write=False)
-    if json_out:
-        print_json(found)
-        return
-    for r in found:
-        counts = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in r["summary"].items())
-        signed = "signed" if r["signed"] else "UNSIGNED"
-        console.print(f"{r['number']}: {r['partner']} {r['period']} ({signed}) {counts}", highlight=False)
-    if not found:
-        console.print("No reconciliations are recorded.")
+    emit_rows(json_out, found, _reconciliation_line, "No reconciliations are recorded.")
+
+
+def _reconciliation_line(r: dict[str, Any]) -> str:
+    counts = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in r["summary"].items())
+    signed = "signed" if r["signed"] else "UNSIGNED"
+    return f"{r['number']}: {r['partner']} {r['period']} ({signed}) {counts}"
 
 
 @reconciliation_app.command("show")

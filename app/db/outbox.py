@@ -30,17 +30,11 @@ def queued(session: Session, alert_ids: list[int]) -> set[tuple[int, str, str]]:
     return {(a, c, r) for a, c, r in rows}
 
 
-def add_delivery(session: Session, *, alert_id: int, channel: str, recipient: str, lang: str, at: dt.datetime) -> bool:
-    row = AlertDelivery(
-        alert_id=alert_id,
-        channel=channel,
-        recipient=recipient,
-        language=lang,
-        status=PENDING,
-        attempts=0,
-        next_attempt_at=at,
-        created_at=at,
-    )
+def add_delivery(session: Session, alert_id: int, target: tuple[str, str, str], at: dt.datetime) -> bool:
+    """Queue an alert for one (channel, recipient, language) target, due at once; False where it already is."""
+    channel, recipient, language = target
+    row = AlertDelivery(alert_id=alert_id, channel=channel, recipient=recipient, language=language, status=PENDING)
+    row.next_attempt_at = row.created_at = at
     return add_once(session, row)
 
 

@@ -19,17 +19,14 @@ from app.reporting.html import TEMPLATES
 from app.reporting.i18n import Localizer
 from app.reporting.view import ACTIVITY_LABELS, KIND_LABELS
 
-KINDS = {
-    "agreed": N_("agreed"),
-    "differs": N_("differs"),
-    "only_ours": N_("only ours"),
-    "only_theirs": N_("only theirs"),
-}
-RESOLUTIONS = {
-    "agreed-as-ours": N_("agreed as ours"),
-    "agreed-as-theirs": N_("agreed as theirs"),
-    "disputed": N_("disputed"),
-}
+
+def _keyed(separator: str, *labels: str) -> dict[str, str]:
+    """Labels by key, where a key is its label's words joined with ``separator`` (as the JSON spells them)."""
+    return {label.replace(" ", separator): label for label in labels}
+
+
+KINDS = _keyed("_", N_("agreed"), N_("differs"), N_("only ours"), N_("only theirs"))
+RESOLUTIONS = _keyed("-", N_("agreed as ours"), N_("agreed as theirs"), N_("disputed"))
 LABELS = {
     "title": N_("Reconciliation of ledgers"),
     "home_state": N_("Home state"),

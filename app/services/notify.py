@@ -40,7 +40,7 @@ class Notified:
     delivered: Delivered
 
     def as_json(self) -> dict[str, int]:
-        return {"raised": self.raised, **self.delivered.as_json()}
+        return {"raised": self.raised, **self.delivered._asdict()}
 
 
 def deadline_alerts(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.orm import Session
 
@@ -64,16 +64,12 @@ class Channels:
         return mail + ([(WEBHOOK, self.webhook_url, "en")] if self.webhook_url else [])
 
 
-@dataclass(frozen=True, slots=True)
-class Delivered:
-    """What one run of the outbox did."""
+class Delivered(NamedTuple):
+    """What one run of the outbox did; its ``_asdict()`` is the JSON shape."""
 
     queued: int
     sent: int
     failed: int
-
-    def as_json(self) -> dict[str, int]:
-        return {"queued": self.queued, "sent": self.sent, "failed": self.failed}
 
 
 def enqueue(session: Session, channels: Channels, at: dt.datetime) -> int:
@@ -82,11 +78,9 @@ def enqueue(session: Session, channels: Channels, at: dt.datetime) -> int:
     done = repo.queued(session, [a.id for a in alerts])
     count = 0
     for alert in alerts:
-        for channel, recipient, lang in channels.targets(alert.kind):
-            if (alert.id, channel, recipient) not in done:
-                count += repo.add_delivery(
-                    session, alert_id=alert.id, channel=channel, recipient=recipient, lang=lang, at=at
-                )
+        for target in channels.targets(alert.kind):
+            if (alert.id, *target[:2]) not in done:
+                count += repo.add_delivery(session, alert.id, target, at)
     return count
 
 

@@ -14,6 +14,7 @@ from app.services.declarations_csv import MAX_BYTES
 from app.services.errors import FileRejected, InvalidInput
 from app.web.deps import Db, PageOfficer, PageViewer, now
 from app.web.views.context import field_errors, render
+from app.web.views.fields import Declared
 
 router = APIRouter(include_in_schema=False)
 
@@ -39,17 +40,8 @@ def declarations_page(request: Request, db: Db, user: PageViewer) -> Response:
 
 
 @router.post("/declarations")
-def declare(
-    request: Request,
-    db: Db,
-    user: PageOfficer,
-    state: Annotated[str, Form(max_length=40)] = "",
-    year: Annotated[str, Form(max_length=10)] = "",
-    name: Annotated[str, Form(max_length=40)] = "",
-    value: Annotated[str, Form(max_length=20)] = "",
-    source: Annotated[str, Form(max_length=2000)] = "",
-) -> Response:
-    fields = {"state": state, "year": year, "name": name, "value": value, "source": source}
+def declare(request: Request, db: Db, user: PageOfficer, form: Annotated[Declared, Form()]) -> Response:
+    fields = form.model_dump()
     try:
         declarations.record(db, fields, at=now(), by=user.username)
     except InvalidInput as exc:

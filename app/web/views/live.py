@@ -12,6 +12,7 @@ from app.services.accounts import Principal, Role
 from app.services.errors import Conflict, InvalidInput, NotFound
 from app.web.deps import Db, PageOfficer, PageViewer, now, settings_of
 from app.web.views.context import field_errors, render
+from app.web.views.fields import ChecklistDone, NoticeSent
 from app.web.views.pages import render_entry
 
 router = APIRouter(include_in_schema=False)
@@ -32,13 +33,12 @@ def notice_sent(
     db: Db,
     user: PageOfficer,
     notice_id: int,
-    on: Annotated[str, Form(max_length=40)] = "",
-    reference: Annotated[str, Form(max_length=200)] = "",
+    form: Annotated[NoticeSent, Form()],
 ) -> Response:
     try:
-        notices.mark_sent(db, notice_id, notices.sending(on, reference), by=user.username, at=now())
+        notices.mark_sent(db, notice_id, notices.sending(form.on, form.reference), by=user.username, at=now())
     except InvalidInput as exc:
-        sent = {"on": on, "reference": reference}
+        sent = form.model_dump()
         return _notices_page(request, db, user, 422, failed=notice_id, errors=field_errors(exc), sent=sent)
     except (Conflict, NotFound) as exc:
         return _notices_page(request, db, user, 409, failed=notice_id, errors={"reference": exc.message}, sent={})
@@ -51,12 +51,10 @@ def checklist_done(
     db: Db,
     user: PageOfficer,
     ref: str,
-    item: Annotated[str, Form(max_length=80)] = "",
-    done_at: Annotated[str, Form(max_length=40)] = "",
-    done_by: Annotated[str, Form(max_length=200)] = "",
+    form: Annotated[ChecklistDone, Form()],
 ) -> Response:
-    event, _, agency = item.partition(":")
-    fields = {"agency": agency, "event": event, "done_at": done_at, "done_by": done_by}
+    event, _, agency = form.item.partition(":")
+    fields = {"agency": agency, "event": event, "done_at": form.done_at, "done_by": form.done_by}
     home = settings_of(request).home_state
     try:
         checklist.mark_done(db, entries.existing(db, ref), home, fields, by=user.username, at=now())
