@@ -17,11 +17,7 @@ class Csbm(LazyGroup):
 
 
 app = typer.Typer(
-    cls=Csbm,
-    help=DESCRIPTION,
-    no_args_is_help=True,
-    rich_markup_mode=None,
-    pretty_exceptions_show_locals=False,
+    cls=Csbm, help=DESCRIPTION, no_args_is_help=True, rich_markup_mode=None, pretty_exceptions_show_locals=False
 )
 
 
