@@ -24,6 +24,7 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 
 from app.config import Settings
 from app.db import leases
@@ -61,10 +62,20 @@ class Lease:
     def wait_for(self, seconds: float) -> leases.LeaseState:
         deadline = time.monotonic() + seconds
         while True:
-            state = self.take()
-            if state.ours or time.monotonic() >= deadline:
+            state = self._ask(busy_is_fatal=time.monotonic() >= deadline)
+            if state is not None and (state.ours or time.monotonic() >= deadline):
                 return state
             time.sleep(min(1.0, max(0.05, deadline - time.monotonic())))
+
+    def _ask(self, *, busy_is_fatal: bool) -> leases.LeaseState | None:
+        """The lease's state; None while the holder's long write (a report being filed on a
+        busy SQLite file) keeps the lease table locked, which waiting is meant to outlast."""
+        try:
+            return self.take()
+        except OperationalError as exc:
+            if busy_is_fatal or "database is locked" not in str(exc):
+                raise
+            return None
 
     def release(self) -> None:
         with transaction(self.engine, write=True) as session:

@@ -9,12 +9,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 
 from app.config import Settings
 from app.db import leases
 from app.db.session import transaction
-from app.scheduler import jobs
+from app.scheduler import jobs, runner
 from tests.integration.cli_helpers import csbm
 
 CSBM = str(Path(sys.executable).parent / "csbm")
@@ -159,3 +161,31 @@ class TestTheNightlyTrustJobs:
             assert acknowledge(session, raised[0]["id"], by="admin", at=NOW)
         with transaction(engine) as session:
             assert open_alerts(session) == []
+
+
+def _locked() -> OperationalError:
+    return OperationalError("UPDATE scheduler_lease", {}, Exception("database is locked"))
+
+
+def test_a_waiting_scheduler_outlasts_a_locked_lease_table_but_not_past_its_wait(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lease = runner.Lease(engine, "waiting:1", dt.timedelta(seconds=60))
+    real_take, calls = runner.Lease.take, []
+
+    def locked_twice(self: runner.Lease) -> leases.LeaseState:
+        calls.append(1)
+        if len(calls) <= 2:
+            raise _locked()
+        return real_take(self)
+
+    def always_locked(self: runner.Lease) -> leases.LeaseState:
+        raise _locked()
+
+    monkeypatch.setattr("app.scheduler.runner.time.sleep", lambda _seconds: None)
+    monkeypatch.setattr(runner.Lease, "take", locked_twice)
+    assert lease.wait_for(30).ours
+    assert len(calls) == 3
+    monkeypatch.setattr(runner.Lease, "take", always_locked)
+    with pytest.raises(OperationalError):
+        lease.wait_for(0)
