@@ -23,7 +23,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.db.models import DeclarationRevision, EntryRevision, LedgerEntryRow, LedgerState, ReconciliationRecord
-from app.domain.chain import ABSENT, ENTRY_COLUMNS, GENESIS, ChainHead, canonical_text, entry_texts, hashed, link
+from app.domain.chain import (
+    ABSENT,
+    ENTRY_COLUMNS,
+    ENTRY_CONTENT,
+    GENESIS,
+    ChainHead,
+    canonical_text,
+    entry_texts,
+    link,
+    link_revisions,
+)
 from app.domain.ledger import LedgerEntry
 
 # entry_revisions columns in the order rows are written: the chained fields
@@ -110,10 +120,6 @@ def _same(value: Any) -> Any:
 # field separator, and NULL is \N. Only the free-text columns can hold those; the
 # rest are codes, numbers and ISO texts.
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-_FREE_TEXT = tuple(_REVISION_COLUMNS.index(c) for c in ("recorded_by", "location", "object", "notes", "guests"))
-_NULLABLE = tuple(_REVISION_COLUMNS.index(c) for c in ("replied_iso", "team_size"))
-_INTEGERS = tuple(_REVISION_COLUMNS.index(c) for c in ("entry_id", "revision", "team_size", "seq"))
-_RECORDED_AT = _REVISION_COLUMNS.index("recorded_at")
 
 
 def _copy_value(value: str) -> str:
@@ -152,49 +158,54 @@ class LedgerWriter:
     ) -> None:
         """add() for entries given as ``(ref, entry_texts)``, as an import's parser hands them over."""
         ids = self.driver.new_ids(self.session, _table(LedgerEntryRow), len(new)) if new else []
-        revisions = [self._chain(id_, 1, ref, content) for id_, (ref, content) in zip(ids, new, strict=True)]
-        revisions += [self._chain(*revision) for revision in revised]
+        revisions = [(id_, 1, ref, content) for id_, (ref, content) in zip(ids, new, strict=True)]
+        revisions += revised
+        first = self.head.seq + 1
+        hashes = link_revisions(self.head, self.at_text, self.by, ((r[2], str(r[1]), r[3]) for r in revisions))
+        if hashes:
+            self.head = ChainHead(first + len(hashes) - 1, hashes[-1])
         if self.driver.postgres:
             identities: list[Any] = [f"{id_}\t{ref}\t{self.at_text}\n" for id_, (ref, _) in zip(ids, new, strict=True)]
-            rows: list[Any] = [_copy_line(texts) for texts in revisions]
+            prefix = f"\t{self.at_text}\t{_copy_value(self.by)}\t"
+            rows: list[Any] = [
+                f"{r[0]}\t{r[1]}{prefix}{_copy_content(r[3])}\t{seq}\t{hash_}\n"
+                for (seq, r), hash_ in zip(enumerate(revisions, first), hashes, strict=True)
+            ]
         else:
             identities = [(id_, ref, self.at_entry) for id_, (ref, _) in zip(ids, new, strict=True)]
-            rows = [self._sqlite_row(texts) for texts in revisions]
+            head = (self.at_stored, self.by)
+            rows = [
+                (r[0], r[1], *head, *_sqlite_content(r[3]), seq, hash_)
+                for (seq, r), hash_ in zip(enumerate(revisions, first), hashes, strict=True)
+            ]
         self.driver.insert(_table(LedgerEntryRow), ("id", "ref", "created_at"), identities)
         self.driver.insert(_table(EntryRevision), _REVISION_COLUMNS, rows)
         self.session.execute(
             update(_STATE).where(_STATE.c.id == 1).values(entry_seq=self.head.seq, entry_head=self.head.hash)
         )
 
-    def _chain(self, entry_id: int, number: int, ref: str, content: Sequence[str]) -> list[str]:
-        """The revision's texts in _REVISION_COLUMNS order, chained onto the head."""
-        seq = str(self.head.seq + 1)
-        number_text = str(number)
-        # The chain's order (ENTRY_FIELDS): seq, ref, revision, recorded_at/by, content.
-        chained = link(self.head.hash, [seq, ref, number_text, self.at_text, self.by, *hashed(content)])
-        self.head = ChainHead(self.head.seq + 1, chained)
-        return [str(entry_id), number_text, self.at_text, self.by, *content, seq, chained]
 
-    def _sqlite_row(self, texts: list[str]) -> tuple[Any, ...]:
-        row: list[Any] = list(texts)
-        for i in _NULLABLE:
-            if row[i] == ABSENT:
-                row[i] = None
-        for i in _INTEGERS:
-            if row[i] is not None:
-                row[i] = int(row[i])
-        row[_RECORDED_AT] = self.at_stored
-        return tuple(row)
+# Positions within entry_texts: absent optional values are NULL in the database.
+_REPLIED, _TEAM_SIZE = ENTRY_CONTENT.index("replied_iso"), ENTRY_CONTENT.index("team_size")
+_CONTENT_FREE_TEXT = tuple(ENTRY_CONTENT.index(c) for c in ("location", "object", "notes", "guests"))
 
 
-def _copy_line(texts: list[str]) -> str:
+def _sqlite_content(texts: Sequence[str]) -> tuple[Any, ...]:
+    row: list[Any] = list(texts)
+    if row[_REPLIED] == ABSENT:
+        row[_REPLIED] = None
+    row[_TEAM_SIZE] = None if row[_TEAM_SIZE] == ABSENT else int(row[_TEAM_SIZE])
+    return tuple(row)
+
+
+def _copy_content(texts: Sequence[str]) -> str:
     line = list(texts)
-    for i in _NULLABLE:
+    for i in (_REPLIED, _TEAM_SIZE):
         if line[i] == ABSENT:
             line[i] = "\\N"
-    for i in _FREE_TEXT:
+    for i in _CONTENT_FREE_TEXT:
         line[i] = _copy_value(line[i])
-    return "\t".join(line) + "\n"
+    return "\t".join(line)
 
 
 def chain_declaration(session: Session, revision: DeclarationRevision, *, state: str, year: int, name: str) -> None:

@@ -7,7 +7,17 @@ import datetime as dt
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.domain.chain import ABSENT, GENESIS, canonical_text, link, payload
+from app.domain.chain import (
+    ABSENT,
+    ENTRY_CONTENT,
+    GENESIS,
+    ChainHead,
+    canonical_text,
+    hashed,
+    link,
+    link_revisions,
+    payload,
+)
 
 texts = st.lists(st.text(alphabet=st.characters(codec="utf-8"), max_size=12), min_size=1, max_size=6)
 
@@ -83,3 +93,20 @@ def test_canonical_text_is_the_same_for_what_either_database_returns() -> None:
     assert canonical_text(aware) == canonical_text(naive) == canonical_text(minsk) == "2025-03-01T09:30:00.120000Z"
     assert canonical_text(None) == ABSENT
     assert canonical_text(dt.date(2025, 3, 1)) == "2025-03-01"
+
+
+content = st.lists(st.text(max_size=6), min_size=len(ENTRY_CONTENT), max_size=len(ENTRY_CONTENT))
+revisions = st.lists(st.tuples(st.text(max_size=6), st.integers(1, 12).map(str), content), max_size=6)
+
+
+@given(st.integers(0, 10**6), st.text(max_size=8), st.text(max_size=8), revisions)
+def test_an_imports_batch_chaining_is_the_definition_row_by_row(
+    seq: int, at: str, by: str, rows: list[tuple[str, str, list[str]]]
+) -> None:
+    # The one-loop chaining an import uses gives exactly link() over the ENTRY_FIELDS texts,
+    # with the optional trailing columns covered only where one holds something.
+    expected, previous = [], "f" * 64
+    for place, (ref, number, texts) in enumerate(rows, seq + 1):
+        previous = link(previous, [str(place), ref, number, at, by, *hashed(texts)])
+        expected.append(previous)
+    assert link_revisions(ChainHead(seq, "f" * 64), at, by, rows) == expected
