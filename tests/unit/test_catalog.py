@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -221,11 +222,12 @@ class TestShippedAgreements:
         assert rule.limit.formula.evaluate_int({"active": 42, "passive": 6}) == 3
         assert rule.limit.formula.evaluate_int({"active": 5, "passive": 12}) == 3
 
-    def test_no_agreement_cites_csbm_s_own_notes_as_a_source(self) -> None:
-        for path in sorted((ROOT / "agreements").glob("*.yaml")):
+    def test_every_source_is_a_public_document_never_a_file_of_notes(self) -> None:
+        # A source names a treaty, a decision or a publication; a path or a Markdown file
+        # would be notes that a user who has only the repository cannot read.
+        for path in sorted((ROOT / "agreements").rglob("*.yaml")):
             text = path.read_text(encoding="utf-8")
-            for notes in ("REFERENCE", "SEMANTICS", "../shared"):
-                assert notes not in text, path.name
+            assert not re.search(r"[\w-]+\.md\b|\.\./", text), path.name
 
     def test_the_shipped_folder_is_the_one_the_cli_loads(self) -> None:
         from app.services.catalog import shipped_agreements
