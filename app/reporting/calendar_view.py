@@ -11,6 +11,7 @@ from app.domain.agreement import Agreement
 from app.domain.calendar import Month, ScheduledDeadline
 from app.domain.ledger import LedgerEntry
 from app.domain.messages import N_
+from app.reporting.deadline_labels import DEADLINE_KINDS, DEADLINE_STATUSES
 from app.reporting.i18n import Localizer
 from app.reporting.view import STATUS_LABELS, guests_text, moment_text
 
@@ -68,22 +69,12 @@ def activity_details(entry: LedgerEntry, loc: Localizer) -> list[str]:
     return lines
 
 
-DEADLINE_NAMES = {
-    "reply": N_("reply due"),
-    "earliest_start": N_("earliest start after the notice period"),
-    "entry": N_("entry into the territory"),
-    "latest_end": N_("latest end"),
-    "report": N_("report due"),
-}
-DEADLINE_STATUS = {"met": N_("met"), "open": N_("still open"), "missed": N_("missed")}
-
-
 def deadline_summary(scheduled: ScheduledDeadline, agreements: Mapping[str, Agreement], loc: Localizer) -> str:
     """ "Reply due: VD-2025-INS-PL-1 (Belarus)", or an agreement's yearly date by its title."""
     d = scheduled.deadline
     who = f" ({loc.state(d.responsible_state)})" if d.responsible_state else ""
     if d.ref:
-        return f"{loc._(DEADLINE_NAMES[d.kind]).capitalize()}: {d.ref}{who}"
+        return f"{loc._(DEADLINE_KINDS[d.kind])}: {d.ref}{who}"
     titles = {item.id: item for item in agreements[d.agreement].dates} if d.agreement in agreements else {}
     item = titles.get(d.subject)
     title = (item.title_ru if loc.lang == "ru" else item.title_en) if item else d.subject
@@ -96,7 +87,7 @@ def deadline_details(scheduled: ScheduledDeadline, loc: Localizer) -> list[str]:
     lines = [
         f"{loc._('Agreement')}: {d.agreement}",
         f"{loc._('Due')}: {loc.date(scheduled.day) if scheduled.all_day else moment_text(d.due_at, loc)}",
-        f"{loc._('Status')}: {loc._(DEADLINE_STATUS[d.status])}",
+        f"{loc._('Status')}: {loc._(DEADLINE_STATUSES[d.status])}",
         f"{loc._('Source')}: {source} ({loc._(str(d.source.confidence))})",
     ]
     if d.responsible_state:

@@ -13,6 +13,7 @@ from app.domain.agreement import Agreement
 from app.domain.calendar import Direction, ScheduledActivity, ScheduledDeadline, direction_of
 from app.domain.messages import N_
 from app.reporting import calendar_view as views
+from app.reporting.deadline_labels import DEADLINE_STATUSES
 from app.reporting.i18n import Localizer
 from app.reporting.view import STATUS_LABELS, entry_view, moment_text
 from app.services import calendar, calendar_feed, catalog
@@ -64,7 +65,7 @@ def _deadline(scheduled: ScheduledDeadline, agreements: Mapping[str, Agreement],
         "summary": views.deadline_summary(scheduled, agreements, loc),
         "due": loc.date(d.due_at.date()) if scheduled.all_day else moment_text(d.due_at, loc),
         "time": "" if scheduled.all_day else f"{d.due_at:%H:%M} UTC",
-        "status": loc._(views.DEADLINE_STATUS[d.status]),
+        "status": loc._(DEADLINE_STATUSES[d.status]),
         "missed": d.status == "missed",
         "responsible": loc.state(d.responsible_state) if d.responsible_state else "",
     }

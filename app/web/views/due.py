@@ -12,6 +12,7 @@ from fastapi.responses import Response
 
 from app.domain.deadlines import Deadline, DeadlineStatus
 from app.domain.messages import N_
+from app.reporting.deadline_labels import DEADLINE_KINDS, DEADLINE_STATUSES
 from app.reporting.i18n import Localizer
 from app.services import catalog, deadlines
 from app.services.errors import InvalidInput
@@ -21,15 +22,6 @@ from app.web.views.context import field_errors, language, render
 
 router = APIRouter(include_in_schema=False)
 
-KIND_LABELS = {
-    "reply": N_("Reply due"),
-    "earliest_start": N_("Earliest start"),
-    "entry": N_("Entry into the territory"),
-    "latest_end": N_("Latest end"),
-    "report": N_("Report due"),
-    "annual": N_("Date of the year"),
-}
-STATUS_LABELS = {"open": N_("not yet due"), "missed": N_("overdue"), "met": N_("met")}
 # The windows the Due page offers; "" is everything due.
 WINDOWS = [
     ("24h", N_("24 hours")),
@@ -63,9 +55,9 @@ def _row(
     title = titles.get((d.agreement, d.subject))
     return {
         "deadline": d,
-        "kind": loc._(KIND_LABELS[d.kind]),
+        "kind": loc._(DEADLINE_KINDS[d.kind]),
         "what": (title[1] if loc.lang == "ru" else title[0]) if title else "",
-        "status": loc._(STATUS_LABELS[d.status]),
+        "status": loc._(DEADLINE_STATUSES[d.status]),
         "missed": d.status is DeadlineStatus.MISSED,
         "local": f"{loc.datetime(d.due_at.astimezone(zone))} ({zone})",
         "utc": d.due_at.strftime("%Y-%m-%d %H:%M UTC"),
