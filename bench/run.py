@@ -29,10 +29,12 @@ import httpx2 as httpx
 from sqlalchemy import text
 
 from app.db.migrate import upgrade
+from app.db.quota_reads import entries_in_windows
 from app.db.session import make_engine, transaction
+from app.domain.engine import entry_window
 from app.domain.report import parse_period
 from app.services import accounts, catalog, reports
-from app.services.evaluation import evaluate_range, quota_rows
+from app.services.evaluation import rows_concerning, rows_in_range
 from app.services.ledger_csv import write_ledger
 from bench import generate
 from bench.harness import (
@@ -119,16 +121,27 @@ def fig_import(backend: str, rows: int, repeat: int) -> dict[str, Any]:
     }
 
 
-def quota_once(url: str) -> int:
-    """The latest year's quota status, as `csbm quota --year` computes it; returns how many
-    entries it evaluated (the rule periods overlapping the year reach back before it)."""
+def quota_once(url: str) -> None:
+    """The latest year's quota status, as `csbm quota --year` and the API compute it."""
     engine = make_engine(url)
     try:
         with transaction(engine) as session:
             agreements = catalog.agreements_as_of(session)
-            evaluations = evaluate_range(session, agreements, start=dt.date(YEAR, 1, 1), end=dt.date(YEAR, 12, 31))
-            quota_rows(evaluations)
-            return sum(len(e.entries) for e in evaluations)
+            rows_concerning(rows_in_range(session, agreements, start=dt.date(YEAR, 1, 1), end=dt.date(YEAR, 12, 31)))
+    finally:
+        engine.dispose()
+
+
+def entries_evaluated(url: str) -> int:
+    """How many entries the latest year's quota status reads: the rule periods overlapping
+    the year reach back before it."""
+    engine = make_engine(url)
+    try:
+        with transaction(engine) as session:
+            agreements = catalog.agreements_as_of(session)
+            start, end = dt.date(YEAR, 1, 1), dt.date(YEAR, 12, 31)
+            windows = {a.id: entry_window(a, start, end) for a in agreements.values()}
+            return sum(len(found) for found in entries_in_windows(session, windows, None).values())
     finally:
         engine.dispose()
 
@@ -155,7 +168,7 @@ def fig_quota(small: str, large: str, repeat: int) -> dict[str, Any]:
         l_runs.append(median_seconds(lambda: quota_once(large), 1)[0])
     group_by, _ = median_seconds(lambda: group_by_once(large), repeat)
     s, large_s = statistics.median(s_runs), statistics.median(l_runs)
-    evaluated = {"S": quota_once(small), "L": quota_once(large)}
+    evaluated = {"S": entries_evaluated(small), "L": entries_evaluated(large)}
     return {
         "S_s": s,
         "L_s": large_s,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -17,11 +17,11 @@ from sqlalchemy.orm import Session
 from app.db import repositories as repo
 from app.db.quota_reads import entries_in_windows
 from app.domain.agreement import Agreement
-from app.domain.engine import Evaluation, entry_window, evaluate
+from app.domain.engine import Evaluation, entry_window, evaluate, evaluate_rows
 from app.domain.findings import Finding
 from app.domain.ledger import LedgerEntry
 from app.domain.limits import DeclarationKey
-from app.domain.quota import QuotaRow
+from app.domain.quota import QuotaRow, RowKey
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,24 +53,75 @@ def evaluate_range(
     as_of: dt.datetime | None = None,
     count_until: dt.date | None = None,
 ) -> list[AgreementEvaluation]:
+    read = _read(session, agreements, start, end, agreement, as_of)
+    day = as_of.date() if as_of is not None else None
+    return [
+        AgreementEvaluation(
+            item,
+            entries,
+            evaluate(item, entries, read.declarations, start=start, end=end, count_until=count_until, as_of=day),
+        )
+        for item, entries in read.entries
+    ]
+
+
+def rows_in_range(
+    session: Session,
+    agreements: Mapping[str, Agreement],
+    *,
+    start: dt.date,
+    end: dt.date,
+    agreement: str | None = None,
+    as_of: dt.datetime | None = None,
+    state: str | None = None,
+) -> list[tuple[Agreement, list[QuotaRow]]]:
+    """Each agreement's quota rows over the range, as ``evaluate_range`` gives them, without
+    building its findings: a quota status shows none. With a state, only the rows where
+    it receives or inspects (``rows_concerning``) are built."""
+    read = _read(session, agreements, start, end, agreement, as_of)
+    day = as_of.date() if as_of is not None else None
+    return [
+        (
+            item,
+            evaluate_rows(
+                item, entries, read.declarations, start=start, end=end, as_of=day, wanted=_concerning(item, state)
+            ),
+        )
+        for item, entries in read.entries
+    ]
+
+
+def _concerning(agreement: Agreement, state: str | None) -> Callable[[RowKey], bool] | None:
+    if state is None:
+        return None
+    return lambda key: party_has_state(agreement, key[0], state) or party_has_state(agreement, key[1], state)
+
+
+@dataclass(frozen=True, slots=True)
+class _Read:
+    entries: list[tuple[Agreement, list[LedgerEntry]]]
+    declarations: dict[DeclarationKey, int]
+
+
+def _read(
+    session: Session,
+    agreements: Mapping[str, Agreement],
+    start: dt.date,
+    end: dt.date,
+    agreement: str | None,
+    as_of: dt.datetime | None,
+) -> _Read:
+    """What an evaluation reads: each chosen agreement's entries in its window, in one query,
+    and every agreement's declarations in one more (a limit looks up only its own keys)."""
     chosen = sorted((a for a in agreements.values() if agreement is None or a.id == agreement), key=lambda a: a.id)
     windows = {item.id: entry_window(item, start, end) for item in chosen}
     entries = entries_in_windows(session, windows, as_of)
-    # One query for every agreement's declarations: a limit looks up only its own keys.
     decls = (
         declarations_for(session, min(f for f, _ in windows.values()), max(last for _, last in windows.values()), as_of)
         if windows
         else {}
     )
-    day = as_of.date() if as_of is not None else None
-    return [
-        AgreementEvaluation(
-            item,
-            entries[item.id],
-            evaluate(item, entries[item.id], decls, start=start, end=end, count_until=count_until, as_of=day),
-        )
-        for item in chosen
-    ]
+    return _Read([(item, entries[item.id]) for item in chosen], decls)
 
 
 def party_has_state(agreement: Agreement, party: str | None, state: str) -> bool:
@@ -82,15 +133,20 @@ def party_has_state(agreement: Agreement, party: str | None, state: str) -> bool
 
 
 def row_concerns(agreement: Agreement, row: QuotaRow, state: str) -> bool:
-    return party_has_state(agreement, row.receiving_state, state) or party_has_state(
-        agreement, row.inspecting_state, state
-    )
+    concerns = _concerning(agreement, state)
+    assert concerns is not None
+    return concerns((row.receiving_state, row.inspecting_state, row.object))
 
 
 def quota_rows(evaluations: Iterable[AgreementEvaluation], state: str | None = None) -> list[QuotaRow]:
+    return rows_concerning(((ev.agreement, ev.result.rows) for ev in evaluations), state)
+
+
+def rows_concerning(found: Iterable[tuple[Agreement, list[QuotaRow]]], state: str | None = None) -> list[QuotaRow]:
+    """Every agreement's rows in order, or only those where ``state`` receives or inspects."""
     rows = []
-    for ev in evaluations:
-        rows += [r for r in ev.result.rows if state is None or row_concerns(ev.agreement, r, state)]
+    for agreement, each in found:
+        rows += [r for r in each if state is None or row_concerns(agreement, r, state)]
     return rows
 
 
@@ -172,7 +228,8 @@ class QuotaCache:
                 return found
             _, year, agreement, state = key
             start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
-            rows = quota_rows(evaluate_range(session, agreements, start=start, end=end, agreement=agreement), state)
+            each = rows_in_range(session, agreements, start=start, end=end, agreement=agreement, state=state)
+            rows = rows_concerning(each, state)
             with self._lock:
                 # The version only grows: answers for older versions can never be asked
                 # for again, so they go at once (else every write left one behind, and a

@@ -4,14 +4,17 @@ the same rows and the same findings, message for message."""
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.domain.agreement import Agreement
-from app.domain.engine import Evaluation, entry_window, evaluate
+from app.domain.engine import Evaluation, entry_window, evaluate, evaluate_rows
 from app.domain.ledger import LedgerEntry
 from app.domain.limits import DeclarationKey
+from app.domain.quota import RowKey
+from app.services.evaluation import party_has_state, row_concerns
 from bench import generate
 from tests.builders import shipped
 from tests.reference_engine import reference_evaluate
@@ -31,7 +34,18 @@ def assert_same(got: Evaluation, want: Evaluation) -> None:
 def both(agreement: Agreement, ledger: list[LedgerEntry], decls: dict[DeclarationKey, int], **kw: object) -> None:
     first, last = entry_window(agreement, kw["start"], kw["end"])  # type: ignore[arg-type]
     pool = [e for e in ledger if first <= e.start_day <= last]
-    assert_same(evaluate(agreement, pool, decls, **kw), reference_evaluate(agreement, pool, decls, **kw))  # type: ignore[arg-type]
+    want = reference_evaluate(agreement, pool, decls, **kw)  # type: ignore[arg-type]
+    assert_same(evaluate(agreement, pool, decls, **kw), want)  # type: ignore[arg-type]
+    # A quota status builds its rows alone, and for one state only that state's rows.
+    assert evaluate_rows(agreement, pool, decls, **kw) == want.rows  # type: ignore[arg-type]
+    for state in sorted({e.receiving_state for e in pool} | {"BY"})[:3]:
+        concerns = partial(key_concerns, agreement, state)
+        got = evaluate_rows(agreement, pool, decls, wanted=concerns, **kw)  # type: ignore[arg-type]
+        assert got == [r for r in want.rows if row_concerns(agreement, r, state)]
+
+
+def key_concerns(agreement: Agreement, state: str, key: RowKey) -> bool:
+    return party_has_state(agreement, key[0], state) or party_has_state(agreement, key[1], state)
 
 
 class TestTheFastPathIsTheDefinition:
