@@ -59,6 +59,11 @@ def entries_in_windows(
     return found
 
 
+# Enum members by their stored value: a dict lookup, not Enum's call machinery, per row.
+_ACTIVITIES = {member.value: member for member in Activity}
+_STATUSES = {member.value: member for member in Status}
+
+
 def _entry(row: Any) -> LedgerEntry:
     ref, agreement, activity, inspecting, receiving, requested, replied, start, end, status, *rest = row
     team_size, location, obj, notes, guests, cause = rest
@@ -66,14 +71,14 @@ def _entry(row: Any) -> LedgerEntry:
         (
             ref,
             agreement,
-            Activity(activity),
+            _ACTIVITIES[activity],
             inspecting,
             receiving,
             stored_moment(requested),
             stored_moment(replied) if replied else None,
             stored_moment(start),
             stored_moment(end),
-            Status(status),
+            _STATUSES[status],
             team_size,
             location,
             obj,

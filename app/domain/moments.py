@@ -72,5 +72,5 @@ def stored_moment(text: str) -> Moment:
     if len(text) == 10:
         return date.fromisoformat(text)
     if len(text) == 20 and text[19] == "Z":
-        return datetime.fromisoformat(text[:19]).replace(tzinfo=UTC)
+        return datetime.fromisoformat(text)  # since Python 3.11 a "Z" reads as UTC, in C
     return parse_moment(text, field="moment")

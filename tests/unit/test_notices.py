@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -85,5 +84,5 @@ def test_filled_exactly_when_the_slots_used_and_reserved_reach_a_positive_limit(
 
 @given(home=st.sampled_from(["BY", "DE", "RU"]), receiving=st.sampled_from(["BY", "DE", "RU"]))
 def test_a_notice_is_only_ever_for_the_home_state(home: str, receiving: str) -> None:
-    found = filled_quotas(VD, [replace(row(used=2), receiving_state=receiving)], home)
+    found = filled_quotas(VD, [row(used=2)._replace(receiving_state=receiving)], home)
     assert [f.party for f in found] == ([home] if home == receiving else [])
