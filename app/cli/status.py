@@ -9,7 +9,7 @@ import typer
 from app.cli.common import AsOf, Json, Url, commands, entry_fields, entry_options, now, session
 from app.cli.lazy import error
 from app.cli.output import print_json, show_check, show_findings, show_quota
-from app.services import entries, status
+from app.services import status
 
 app = commands()
 
@@ -71,6 +71,8 @@ def findings(
 @entry_options(ref="PROPOSED", status="requested")
 def check(url: Url = None, as_json: Json = False, **options: str | None) -> None:
     """What a proposed entry would do to the quotas and which findings it would raise; records nothing."""
+    from app.services import entries  # the ledger's write path: only a check needs it
+
     with session(url) as s:
         result = entries.check(s, entry_fields(options))
     if as_json:

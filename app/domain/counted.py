@@ -77,17 +77,44 @@ class Counter:
         used = sum(1 for e in group.entries if tally(self.agreement, e) is Tally.USED)
         return self._row(group.rule, group.period, group.key, group.limit.value, used, len(group.entries) - used)
 
-    def empty_row(self, rule: QuotaRule, period: Period, key: RowKey) -> QuotaRow:
-        """The row of a group nothing counts in: most rows of a year (every pair of parties has one)."""
-        limit = self.resolver.resolve(rule, key[0], key[1], period.start.year)
-        return self._row(rule, period, key, limit.value, 0, 0)
+    def empty_rows(self, rule: QuotaRule, period: Period, keys: list[RowKey]) -> list[QuotaRow]:
+        """The rows of groups nothing counts in, built in one loop: they are most rows of a
+        year (every pair of parties has one), and what they share is looked up once."""
+        year, day = period.start.year, self._day(period)
+        resolve, of_row, sides = self.resolver.resolve, self.force.of_row, self._sides
+        fixed = (self.agreement.id, rule.id, str(rule.kind), str(rule.activity))
+        rows = []
+        for key in keys:
+            receiving, inspecting, obj = key
+            standing, changed = of_row(*sides(rule, key, period), period.start, day)
+            limit = resolve(rule, receiving, inspecting, year).value
+            rows.append(
+                QuotaRow(
+                    *fixed,
+                    receiving,
+                    inspecting,
+                    obj,
+                    period.start,
+                    period.end,
+                    limit,
+                    0,
+                    0,
+                    str(standing.force),
+                    standing.since,
+                    changed,
+                )
+            )
+        return rows
+
+    def _day(self, period: Period) -> date:
+        """The day a row's force is read on: the period's end, or the replay's day within it."""
+        return period.end if self.as_of is None else min(max(self.as_of, period.start), period.end)
 
     def _row(
         self, rule: QuotaRule, period: Period, key: RowKey, limit: int | None, used: int, pending: int
     ) -> QuotaRow:
         one, other = self._sides(rule, key, period)
-        day = period.end if self.as_of is None else min(max(self.as_of, period.start), period.end)
-        standing, changed = self.force.of_row(one, other, period.start, day)
+        standing, changed = self.force.of_row(one, other, period.start, self._day(period))
         return QuotaRow(
             agreement=self.agreement.id,
             rule=rule.id,

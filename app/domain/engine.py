@@ -10,6 +10,7 @@ property tests hold this to.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -78,13 +79,16 @@ def evaluate(
         if rule.kind is RuleKind.CONCURRENCY:
             findings += concurrency_findings(agreement, rule, pool, resolver, missing)
             continue
+        empty: dict[Period, list[RowKey]] = defaultdict(list)
         for period, key, counted in counter.count_rule(rule, rule.period.overlapping(start, end), pool):
             if not counted:  # no finding, and a refusal's check finds the same limit without it
-                rows.append(counter.empty_row(rule, period, key))
+                empty[period].append(key)
                 continue
             group = groups[(rule.id, period, key)] = counter.group(rule, period, key, counted)
             rows.append(counter.row(group))
             findings += group_findings(agreement, group, missing, unbound)
+        for period, keys in empty.items():
+            rows += counter.empty_rows(rule, period, keys)
     findings += refusal_findings(agreement, pool, groups, resolver)
     starts = {e.ref: e.start_day for e in pool}
     in_window = [f for f in findings if f.entry_ref is None or start <= starts[f.entry_ref] <= end]
@@ -115,13 +119,16 @@ def evaluate_rows(
     for rule in agreement.quota_rules:
         if rule.kind is RuleKind.CONCURRENCY:
             continue
+        empty: dict[Period, list[RowKey]] = defaultdict(list)
         for period, key, counted in counter.count_rule(rule, rule.period.overlapping(start, end), pool):
             if wanted is not None and not wanted(key):
                 continue
             if counted:
                 rows.append(counter.row(counter.group(rule, period, key, counted)))
             else:
-                rows.append(counter.empty_row(rule, period, key))
+                empty[period].append(key)
+        for period, keys in empty.items():
+            rows += counter.empty_rows(rule, period, keys)
     return sorted(rows, key=QuotaRow.sort_key)
 
 
