@@ -16,7 +16,7 @@ from app.domain.agreement import Agreement, QuotaRule, RuleKind
 from app.domain.counting import Tally, tally, units
 from app.domain.findings import Code, Finding
 from app.domain.force import ForceMemo, party_during
-from app.domain.groups import CountedGroup, group_keys, make_finding
+from app.domain.groups import CountedGroup, keys_of, make_finding
 from app.domain.ledger import LedgerEntry
 from app.domain.limits import LimitResolver
 from app.domain.periods import Period
@@ -39,6 +39,8 @@ class Counter:
         self.agreement, self.resolver, self.as_of = agreement, resolver, as_of
         self.force = ForceMemo(agreement)
         self._parties: dict[Period, dict[str, frozenset[str]]] = {}
+        self._pool: list[LedgerEntry] | None = None
+        self._facts: list[tuple[LedgerEntry, date, str, str]] = []
 
     def parties(self, period: Period) -> dict[str, frozenset[str]]:
         """Quota parties during the period, each with its member states."""
@@ -54,20 +56,36 @@ class Counter:
         applicable group (empty or not), then the others in the order their first entry
         is counted."""
         seen: dict[Period, dict[RowKey, list[LedgerEntry]]] = {period: {} for period in periods}
-        for entry in pool:
+        # A rule's periods tile time, so the one holding the start day is the one it falls in.
+        spans = [(period.start, period.end, seen[period]) for period in periods]
+        for entry, day, receiving, inspecting in self._counted(pool):
             if entry.activity not in rule.counts:
                 continue
-            found = seen.get(rule.period.containing(entry.start_day))
-            if found is None or tally(self.agreement, entry) is Tally.NONE:
+            found = next((groups for first, last, groups in spans if first <= day <= last), None)
+            if found is None:
                 continue
             counted = [entry] * times(rule, entry)
-            for key in group_keys(self.agreement, rule, entry):
+            for key in keys_of(rule, receiving, inspecting, entry):
                 found.setdefault(key, []).extend(counted)
         for period, found in seen.items():
             for key in applicable_keys(rule, self.parties(period)):
                 yield period, key, found.pop(key, [])
             for key, entries in found.items():
                 yield period, key, entries
+
+    def _counted(self, pool: list[LedgerEntry]) -> list[tuple[LedgerEntry, date, str, str]]:
+        """The pool's entries that count at all, each with its start day and its receiving
+        and inspecting quota parties on that day: worked out once for all the rules."""
+        if self._pool is not pool:
+            party, agreement = self.agreement.quota_party, self.agreement
+            self._pool, self._facts = pool, []
+            for entry in pool:
+                if tally(agreement, entry) is not Tally.NONE:
+                    day = entry.start_day
+                    self._facts.append(
+                        (entry, day, party(entry.receiving_state, day), party(entry.inspecting_state, day))
+                    )
+        return self._facts
 
     def group(self, rule: QuotaRule, period: Period, key: RowKey, entries: list[LedgerEntry]) -> CountedGroup:
         limit = self.resolver.resolve(rule, key[0], key[1], period.start.year)

@@ -37,10 +37,14 @@ def group_keys(agreement: Agreement, rule: QuotaRule, entry: LedgerEntry) -> tup
     Only the lead (inspecting) state is a side of a group: guests count nowhere.
     """
     day = entry.start_day
-    inspecting = agreement.quota_party(entry.inspecting_state, day)
+    receiving = agreement.quota_party(entry.receiving_state, day)
+    return keys_of(rule, receiving, agreement.quota_party(entry.inspecting_state, day), entry)
+
+
+def keys_of(rule: QuotaRule, receiving: str, inspecting: str, entry: LedgerEntry) -> tuple[RowKey, ...]:
+    """``group_keys`` for an entry whose quota parties on its start day are known."""
     if rule.kind is RuleKind.ACTIVE:
         return ((None, inspecting, None),)
-    receiving = agreement.quota_party(entry.receiving_state, day)
     side = inspecting if rule.scopes_inspecting else None
     if rule.per_object:
         return tuple((receiving, side, obj) for obj in entry.objects)
