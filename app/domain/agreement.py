@@ -89,6 +89,12 @@ class Limit:
     refs: tuple[LimitRef, ...] = ()
 
 
+_PER_OBJECT = frozenset({RuleKind.PER_OBJECT, RuleKind.PER_OBJECT_PER_INSPECTING_STATE})
+_SCOPES_INSPECTING = frozenset(
+    {RuleKind.PER_INSPECTING_STATE, RuleKind.PAIR, RuleKind.ACTIVE, RuleKind.PER_OBJECT_PER_INSPECTING_STATE}
+)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class QuotaRule:
     id: str
@@ -111,16 +117,11 @@ class QuotaRule:
 
     @property
     def per_object(self) -> bool:
-        return self.kind in (RuleKind.PER_OBJECT, RuleKind.PER_OBJECT_PER_INSPECTING_STATE)
+        return self.kind in _PER_OBJECT
 
     @property
     def scopes_inspecting(self) -> bool:
-        return self.kind in (
-            RuleKind.PER_INSPECTING_STATE,
-            RuleKind.PAIR,
-            RuleKind.ACTIVE,
-            RuleKind.PER_OBJECT_PER_INSPECTING_STATE,
-        )
+        return self.kind in _SCOPES_INSPECTING
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

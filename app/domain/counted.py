@@ -40,6 +40,7 @@ class Counter:
         self.force = ForceMemo(agreement)
         self._parties: dict[Period, dict[str, frozenset[str]]] = {}
         self._pool: list[LedgerEntry] | None = None
+        self._states: dict[tuple[str | None, date, date], frozenset[str]] = {}
         self._facts: list[tuple[LedgerEntry, date, str, str]] = []
 
     def parties(self, period: Period) -> dict[str, frozenset[str]]:
@@ -163,6 +164,14 @@ class Counter:
         return one, None
 
     def _states_of(self, party: str | None, period: Period) -> frozenset[str]:
+        # Asked twice for each of a year's thousands of rows, about a few dozen parties.
+        key = (party, period.start, period.end)
+        found = self._states.get(key)
+        if found is None:
+            found = self._states[key] = self._members(party, period)
+        return found
+
+    def _members(self, party: str | None, period: Period) -> frozenset[str]:
         if party is None:
             return frozenset()
         parties = self.parties(period)
