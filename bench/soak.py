@@ -83,6 +83,7 @@ class Load:
         self.base, self.token = base, token
         self.rnd = random.Random(seed)
         self.latencies: list[float] = []
+        self.by_kind: dict[str, list[float]] = {}
         self.errors: list[str] = []
         self.created: list[str] = []
         self.revised = 0
@@ -113,7 +114,11 @@ class Load:
             response = await client.put(f"/api/v1/entries/{ref}", json=body)
             if response.status_code == 200 and response.json().get("outcome") == "revised":
                 self.revised += 1
-        self.latencies.append((time.perf_counter() - started) * 1000)
+        took = (time.perf_counter() - started) * 1000
+        self.latencies.append(took)
+        # Which requests make the tail: the path with its method, ids left out.
+        kind = f"{response.request.method} {response.request.url.path.split('/SOAK-')[0]}"
+        self.by_kind.setdefault(kind, []).append(took)
         if response.status_code >= 400:
             self.errors.append(f"{response.request.method} {response.request.url.path}: {response.status_code}")
 
@@ -151,6 +156,15 @@ def counts(url: str) -> dict[str, int]:
 
 
 P99_TARGET_MS = 1000
+
+
+def percentile(ordered: list[float], share: float) -> float | None:
+    return ordered[min(len(ordered) - 1, int(len(ordered) * share))] if ordered else None
+
+
+def _spread(latencies: list[float]) -> dict[str, Any]:
+    ordered = sorted(latencies)
+    return {"n": len(ordered), "p50_ms": percentile(ordered, 0.5), "p99_ms": percentile(ordered, 0.99)}
 
 
 def main() -> None:
@@ -193,6 +207,7 @@ def main() -> None:
             asyncio.run(load.run(warmup, args.concurrency, keep_alive=False))
             rss_start = {pid: rss_kb(pid) for pid in app_processes(server_pid)}
             load.latencies.clear()
+            load.by_kind.clear()
             asyncio.run(load.run(seconds - warmup, args.concurrency))
             rss_end = {pid: rss_kb(pid) for pid in rss_start if Path(f"/proc/{pid}").exists()}
     finally:
@@ -215,8 +230,9 @@ def main() -> None:
         "requests": len(latencies),
         "errors": len(load.errors),
         "error_samples": sorted(set(load.errors))[:10],
-        "p50_ms": latencies[len(latencies) // 2] if latencies else None,
-        "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] if latencies else None,
+        "p50_ms": percentile(latencies, 0.5),
+        "p99_ms": percentile(latencies, 0.99),
+        "by_request": {kind: _spread(found) for kind, found in sorted(load.by_kind.items())},
         "rss_start_kb": {str(k): v for k, v in rss_start.items()},
         "rss_growth_percent": growth,
         "written": {"created": created, "revised": revised},

@@ -55,6 +55,7 @@ def evaluate(
     end: date,
     count_until: date | None = None,
     as_of: date | None = None,
+    with_rows: bool = True,
 ) -> Evaluation:
     """Quota rows for every rule period overlapping [start, end], and findings.
 
@@ -62,7 +63,8 @@ def evaluate(
     the year's use up to 30 June). Findings are about entries that start in
     [start, end], plus one period-level warning per missing declaration. Each
     row's force is read as at its period's end, or at ``as_of`` when that is
-    earlier (a replay).
+    earlier (a replay). Without ``with_rows`` no row is built (a findings list
+    shows none; no finding depends on a row).
     """
     pool = counting_pool(agreement, entries, count_until)
     resolver = LimitResolver(agreement, declarations)
@@ -85,9 +87,9 @@ def evaluate(
                 empty[period].append(key)
                 continue
             group = groups[(rule.id, period, key)] = counter.group(rule, period, key, counted)
-            rows.append(counter.row(group))
+            rows += [counter.row(group)] if with_rows else []
             findings += group_findings(agreement, group, missing, unbound)
-        for period, keys in empty.items():
+        for period, keys in empty.items() if with_rows else ():
             rows += counter.empty_rows(rule, period, keys)
     findings += refusal_findings(agreement, pool, groups, resolver)
     starts = {e.ref: e.start_day for e in pool}

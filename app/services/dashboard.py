@@ -43,7 +43,8 @@ def dashboard(
     home = query.state
     if home is None:
         return Dashboard(home=None, year=query.year, states=states)
-    recent = evaluate_range(session, query.agreements, start=today - dt.timedelta(days=RECENT_DAYS), end=today)
+    since = today - dt.timedelta(days=RECENT_DAYS)
+    recent = evaluate_range(session, query.agreements, start=since, end=today, with_rows=False)
     changes = [
         c
         for a in query.agreements.values()

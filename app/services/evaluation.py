@@ -52,14 +52,25 @@ def evaluate_range(
     agreement: str | None = None,
     as_of: dt.datetime | None = None,
     count_until: dt.date | None = None,
+    with_rows: bool = True,
 ) -> list[AgreementEvaluation]:
+    """Each agreement's evaluation over the range; without ``with_rows``, findings only."""
     read = _read(session, agreements, start, end, agreement, as_of)
     day = as_of.date() if as_of is not None else None
     return [
         AgreementEvaluation(
             item,
             entries,
-            evaluate(item, entries, read.declarations, start=start, end=end, count_until=count_until, as_of=day),
+            evaluate(
+                item,
+                entries,
+                read.declarations,
+                start=start,
+                end=end,
+                count_until=count_until,
+                as_of=day,
+                with_rows=with_rows,
+            ),
         )
         for item, entries in read.entries
     ]

@@ -184,6 +184,12 @@ def findings_query(
 def findings(session: Session, query: FindingsQuery) -> list[Finding]:
     """The findings about entries that start in the range, of the agreement and state asked for."""
     evaluations = evaluate_range(
-        session, query.agreements, start=query.start, end=query.end, agreement=query.agreement, as_of=query.as_of
+        session,
+        query.agreements,
+        start=query.start,
+        end=query.end,
+        agreement=query.agreement,
+        as_of=query.as_of,
+        with_rows=False,
     )
     return findings_of(evaluations, query.state)

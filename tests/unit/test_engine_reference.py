@@ -36,7 +36,10 @@ def both(agreement: Agreement, ledger: list[LedgerEntry], decls: dict[Declaratio
     pool = [e for e in ledger if first <= e.start_day <= last]
     want = reference_evaluate(agreement, pool, decls, **kw)  # type: ignore[arg-type]
     assert_same(evaluate(agreement, pool, decls, **kw), want)  # type: ignore[arg-type]
-    # A quota status builds its rows alone, and for one state only that state's rows.
+    # A findings list builds its findings alone; a quota status its rows alone, and for one
+    # state only that state's rows.
+    alone = evaluate(agreement, pool, decls, with_rows=False, **kw)  # type: ignore[arg-type]
+    assert (alone.rows, alone.findings) == ([], want.findings)
     assert evaluate_rows(agreement, pool, decls, **kw) == want.rows  # type: ignore[arg-type]
     for state in sorted({e.receiving_state for e in pool} | {"BY"})[:3]:
         concerns = partial(key_concerns, agreement, state)
