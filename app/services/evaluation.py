@@ -11,6 +11,7 @@ import json
 import threading
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
 
 from sqlalchemy.orm import Session
 
@@ -103,9 +104,12 @@ def rows_in_range(
 
 
 def _concerning(agreement: Agreement, state: str | None) -> Callable[[RowKey], bool] | None:
-    if state is None:
-        return None
-    return lambda key: party_has_state(agreement, key[0], state) or party_has_state(agreement, key[1], state)
+    return None if state is None else partial(key_concerns, agreement, state)
+
+
+def key_concerns(agreement: Agreement, state: str, key: RowKey) -> bool:
+    """Whether ``state`` receives or inspects in the row of this (receiving, inspecting, object)."""
+    return party_has_state(agreement, key[0], state) or party_has_state(agreement, key[1], state)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,9 +148,7 @@ def party_has_state(agreement: Agreement, party: str | None, state: str) -> bool
 
 
 def row_concerns(agreement: Agreement, row: QuotaRow, state: str) -> bool:
-    concerns = _concerning(agreement, state)
-    assert concerns is not None
-    return concerns((row.receiving_state, row.inspecting_state, row.object))
+    return key_concerns(agreement, state, (row.receiving_state, row.inspecting_state, row.object))
 
 
 def quota_rows(evaluations: Iterable[AgreementEvaluation], state: str | None = None) -> list[QuotaRow]:

@@ -13,8 +13,7 @@ from app.domain.agreement import Agreement
 from app.domain.engine import Evaluation, entry_window, evaluate, evaluate_rows
 from app.domain.ledger import LedgerEntry
 from app.domain.limits import DeclarationKey
-from app.domain.quota import RowKey
-from app.services.evaluation import party_has_state, row_concerns
+from app.services.evaluation import key_concerns, row_concerns
 from bench import generate
 from tests.builders import shipped
 from tests.reference_engine import reference_evaluate
@@ -45,10 +44,6 @@ def both(agreement: Agreement, ledger: list[LedgerEntry], decls: dict[Declaratio
         concerns = partial(key_concerns, agreement, state)
         got = evaluate_rows(agreement, pool, decls, wanted=concerns, **kw)  # type: ignore[arg-type]
         assert got == [r for r in want.rows if row_concerns(agreement, r, state)]
-
-
-def key_concerns(agreement: Agreement, state: str, key: RowKey) -> bool:
-    return party_has_state(agreement, key[0], state) or party_has_state(agreement, key[1], state)
 
 
 class TestTheFastPathIsTheDefinition:
