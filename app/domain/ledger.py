@@ -164,6 +164,10 @@ def split_objects(text: str) -> tuple[str, ...]:
     if not text.strip():
         return ()
     names = tuple(part.strip() for part in text.split(OBJECT_SEPARATOR))
+    if len(names) == 1:  # one object, as most entries naming any (an import runs this per row)
+        if len(names[0]) > MAX_OBJECT:
+            raise DomainError(f"an object name is longer than {MAX_OBJECT} characters", field="object")
+        return names
     if any(not name for name in names):
         raise DomainError(f"{text!r} has an empty object name between {OBJECT_SEPARATOR!r}", field="object")
     for name in names:

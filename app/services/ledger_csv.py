@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, cast
 
 from app.domain import counting
 from app.domain.agreement import Activity, Agreement
@@ -142,18 +142,18 @@ def parse_values(row: list[str], context: EntryContext) -> tuple[LedgerEntry | N
         errors.append(("inspecting_state", f"unknown state {inspecting!r} (an ISO 3166-1 alpha-2 code, e.g. BY)"))
     if receiving and receiving not in states:
         errors.append(("receiving_state", f"unknown state {receiving!r} (an ISO 3166-1 alpha-2 code, e.g. BY)"))
-    moments: list[Moment | None] = []
-    for i, column in _MOMENTS:
-        parsed = context.moment(row[i], column) if row[i] else None
-        if isinstance(parsed, str):
-            errors.append((column, parsed))
-            parsed = None
-        moments.append(parsed)
+    cached = context.moments.get  # a hit for nearly every moment of an import
+    moments: list[Moment | str | None] = [
+        (cached(row[i]) or context.moment(row[i], column)) if row[i] else None for i, column in _MOMENTS
+    ]
+    if str in map(type, moments):
+        errors += [(column, m) for (_, column), m in zip(_MOMENTS, moments, strict=True) if isinstance(m, str)]
+        moments = [None if isinstance(m, str) else m for m in moments]
     status = _status(row[_STATUS], context.statuses.get(agreement_id), agreement_id, errors)
     team_size = _team_size(row[_TEAM_SIZE], errors) if row[_TEAM_SIZE] else None
     guests = _guests(row[_GUESTS], states, errors) if row[_GUESTS] else ()
     cause = _cause(row[_CAUSE], errors) if row[_CAUSE] else None
-    requested, replied, start, end = moments
+    requested, replied, start, end = cast(list[Moment | None], moments)  # texts of errors were taken out
     if errors or requested is None or start is None or end is None or activity is None or status is None:
         return None, errors
     try:
@@ -299,7 +299,7 @@ def _records(name: str, reader: Iterator[list[str]], header: list[str]) -> Itera
         if positions:
             yield row_line, [cells[i].strip() if i is not None else "" for i in positions]
         else:
-            row = [c.strip() for c in cells]
+            row = list(map(str.strip, cells))
             if any(row):
                 yield row_line, row
 
@@ -351,13 +351,14 @@ def row_texts(entry: LedgerEntry, row: list[str], context: EntryContext) -> tupl
     """``entry_texts(entry)`` for the entry parse_values made of ``row``: the row's own
     texts where the entry keeps them as they are, its moments' texts from the context
     (formatting moments cost an import more than the rest of its parsing)."""
-    requested, _ = context.moment_text(row[_REQUESTED])
-    start, start_on = context.moment_text(row[_START])
-    end, end_on = context.moment_text(row[_END])
+    cached, text = context.moment_texts.get, context.moment_text
+    requested = (cached(row[_REQUESTED]) or text(row[_REQUESTED]))[0]
+    start, start_on = cached(row[_START]) or text(row[_START])
+    end, end_on = cached(row[_END]) or text(row[_END])
     return (
         *row[1:5],  # agreement, activity, inspecting and receiving state
         requested,
-        context.moment_text(row[_REPLIED])[0] if row[_REPLIED] else ABSENT,
+        (cached(row[_REPLIED]) or text(row[_REPLIED]))[0] if row[_REPLIED] else ABSENT,
         start,
         end,
         start_on,
