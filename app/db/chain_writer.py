@@ -23,17 +23,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.db.models import DeclarationRevision, EntryRevision, LedgerEntryRow, LedgerState, ReconciliationRecord
-from app.domain.chain import (
-    ABSENT,
-    ENTRY_COLUMNS,
-    ENTRY_CONTENT,
-    GENESIS,
-    ChainHead,
-    canonical_text,
-    entry_texts,
-    link,
-    link_revisions,
-)
+from app.db.revision_rows import New, NewEntries, Revised, Rows, Stamp, build
+from app.domain.chain import ENTRY_COLUMNS, GENESIS, ChainHead, canonical_text, entry_texts, link
 from app.domain.ledger import LedgerEntry
 
 # entry_revisions columns in the order rows are written: the chained fields
@@ -76,8 +67,8 @@ class _Driver:
         processor = table.c[column].type.dialect_impl(self.dialect).bind_processor(self.dialect)
         return processor if processor is not None else _same
 
-    def insert(self, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]] | list[str]) -> None:
-        """Rows as tuples on SQLite; as lines of COPY text on PostgreSQL."""
+    def insert(self, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]] | str) -> None:
+        """Rows as tuples on SQLite; as COPY text on PostgreSQL."""
         if not rows:
             return
         try:
@@ -87,11 +78,11 @@ class _Driver:
             # callers handle a constraint violation the same way on every path.
             raise IntegrityError(f"INSERT INTO {table.name}", None, exc) from exc
 
-    def _insert(self, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]] | list[str]) -> None:
+    def _insert(self, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]] | str) -> None:
         names = ", ".join(columns)
         if self.postgres:
             with self.raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
-                copy.write("".join(cast(list[str], rows)))
+                copy.write(cast(str, rows))
         else:
             cursor = self.raw.cursor()
             try:
@@ -102,49 +93,52 @@ class _Driver:
     def new_ids(self, session: Session, table: Table, count: int) -> list[int]:
         """Ids for rows about to be inserted, so their children can be written in the same batch."""
         if self.postgres:
-            # One row holding every id: 5,000 result rows per batch cost more than the ids.
-            query = text(
-                f"SELECT array_agg(nextval(pg_get_serial_sequence('{table.name}', 'id'))) FROM generate_series(1, :n)"
-            )
-            return sorted(int(v) for v in session.execute(query, {"n": count}).scalar_one())
-        # The write lock is held, so nobody else can take ids past the current maximum.
-        first = int(session.execute(text(f"SELECT coalesce(max(id), 0) FROM {table.name}")).scalar_one()) + 1
+            # One block of ids, not one nextval per row. Safe because every insert into
+            # these tables goes through a writer, which holds the writers' lock: no other
+            # transaction can take ids from the sequence between nextval and setval.
+            query = text(f"SELECT setval({_sequence(table)}, nextval({_sequence(table)}) + :n - 1)")
+            last = int(session.execute(query, {"n": count}).scalar_one())
+            return list(range(last - count + 1, last + 1))
+        first = self.first_id(session, table)
         return list(range(first, first + count))
+
+    def first_id(self, session: Session, table: Table) -> int:
+        """The first id of rows about to be inserted; used_ids() then says how many were."""
+        if self.postgres:
+            return int(session.execute(text(f"SELECT nextval({_sequence(table)})")).scalar_one())
+        # The write lock is held, so nobody else can take ids past the current maximum.
+        return int(session.execute(text(f"SELECT coalesce(max(id), 0) FROM {table.name}")).scalar_one()) + 1
+
+    def used_ids(self, session: Session, table: Table, first: int, count: int) -> None:
+        """Ids first .. first + count - 1 are taken (see new_ids on why this is safe)."""
+        if self.postgres and count > 1:
+            session.execute(text(f"SELECT setval({_sequence(table)}, :last)"), {"last": first + count - 1})
+
+
+def _sequence(table: Table) -> str:
+    return f"pg_get_serial_sequence('{table.name}', 'id')"
 
 
 def _same(value: Any) -> Any:
     return value
 
 
-# COPY's text format: a value is escaped where it holds a backslash or a line or
-# field separator, and NULL is \N. Only the free-text columns can hold those; the
-# rest are codes, numbers and ISO texts.
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _copy_value(value: str) -> str:
-    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
-        return value.translate(_COPY_ESCAPES)
-    return value
-
-
 class LedgerWriter:
-    """New entries and new revisions of existing ones, each chained onto the ledger's head.
-
-    A revision is built once, as the texts its hash covers (``entry_texts`` for
-    its content); what is written, a line of COPY text or a tuple for SQLite, is
-    derived from those texts, so stored values and hashed ones cannot drift apart.
-    """
+    """New entries and new revisions of existing ones, each chained onto the ledger's head
+    (the rows are built in app/db/revision_rows.py)."""
 
     def __init__(self, session: Session, *, at: dt.datetime, by: str) -> None:
         self.session = session
         state = _lock_and_read(session)
         self.head = ChainHead(int(state.entry_seq), state.entry_head)
         self.driver = _Driver(session)
-        self.by = by
-        self.at_text = canonical_text(at)
-        self.at_stored = self.driver.stored(_table(EntryRevision), "recorded_at")(at)
-        self.at_entry = self.driver.stored(_table(LedgerEntryRow), "created_at")(at)
+        self.stamp = Stamp(
+            postgres=self.driver.postgres,
+            at_text=canonical_text(at),
+            at_stored=self.driver.stored(_table(EntryRevision), "recorded_at")(at),
+            at_entry=self.driver.stored(_table(LedgerEntryRow), "created_at")(at),
+            by=by,
+        )
 
     def add(self, new: Sequence[LedgerEntry], revised: Sequence[tuple[int, int, LedgerEntry]]) -> None:
         """Store the new entries (revision 1) and the revisions ``(entry id, number, entry)``."""
@@ -153,59 +147,34 @@ class LedgerWriter:
             [(entry_id, number, e.ref, entry_texts(e)) for entry_id, number, e in revised],
         )
 
-    def add_texts(
-        self, new: Sequence[tuple[str, Sequence[str]]], revised: Sequence[tuple[int, int, str, Sequence[str]]]
-    ) -> None:
+    def add_texts(self, new: Sequence[New], revised: Sequence[Revised]) -> None:
         """add() for entries given as ``(ref, entry_texts)``, as an import's parser hands them over."""
         ids = self.driver.new_ids(self.session, _table(LedgerEntryRow), len(new)) if new else []
-        revisions = [(id_, 1, ref, content) for id_, (ref, content) in zip(ids, new, strict=True)]
-        revisions += revised
-        first = self.head.seq + 1
-        hashes = link_revisions(self.head, self.at_text, self.by, ((r[2], str(r[1]), r[3]) for r in revisions))
-        if hashes:
-            self.head = ChainHead(first + len(hashes) - 1, hashes[-1])
-        if self.driver.postgres:
-            identities: list[Any] = [f"{id_}\t{ref}\t{self.at_text}\n" for id_, (ref, _) in zip(ids, new, strict=True)]
-            prefix = f"\t{self.at_text}\t{_copy_value(self.by)}\t"
-            rows: list[Any] = [
-                f"{r[0]}\t{r[1]}{prefix}{_copy_content(r[3])}\t{seq}\t{hash_}\n"
-                for (seq, r), hash_ in zip(enumerate(revisions, first), hashes, strict=True)
-            ]
-        else:
-            identities = [(id_, ref, self.at_entry) for id_, (ref, _) in zip(ids, new, strict=True)]
-            head = (self.at_stored, self.by)
-            rows = [
-                (r[0], r[1], *head, *_sqlite_content(r[3]), seq, hash_)
-                for (seq, r), hash_ in zip(enumerate(revisions, first), hashes, strict=True)
-            ]
-        self.driver.insert(_table(LedgerEntryRow), ("id", "ref", "created_at"), identities)
-        self.driver.insert(_table(EntryRevision), _REVISION_COLUMNS, rows)
+        self.write(build(self.stamp, self.head, ids, new, revised))
+
+    def new_entries(self) -> NewEntries:
+        """What builds the rows of batches of new entries on from here, anywhere: the ids
+        it counts on from are taken now, and end_new_entries() says how many were used."""
+        self.first_id = self.driver.first_id(self.session, _table(LedgerEntryRow))
+        return NewEntries(self.stamp, self.head, self.first_id)
+
+    def end_new_entries(self, count: int) -> None:
+        self.driver.used_ids(self.session, _table(LedgerEntryRow), self.first_id, count)
+
+    def write(self, rows: Rows) -> None:
+        """Store a batch built onto this writer's head (by build or NewEntries) and advance the head."""
+        if rows.head.seq - self.head.seq != _row_count(rows.revisions):
+            raise ValueError("the rows were not built onto this writer's head")
+        self.driver.insert(_table(LedgerEntryRow), ("id", "ref", "created_at"), rows.identities)
+        self.driver.insert(_table(EntryRevision), _REVISION_COLUMNS, rows.revisions)
+        self.head = rows.head
         self.session.execute(
             update(_STATE).where(_STATE.c.id == 1).values(entry_seq=self.head.seq, entry_head=self.head.hash)
         )
 
 
-# Positions within entry_texts: absent optional values are NULL in the database.
-_REPLIED, _TEAM_SIZE = ENTRY_CONTENT.index("replied_iso"), ENTRY_CONTENT.index("team_size")
-_CONTENT_FREE_TEXT = tuple(ENTRY_CONTENT.index(c) for c in ("location", "object", "notes", "guests"))
-
-
-def _sqlite_content(texts: Sequence[str]) -> tuple[Any, ...]:
-    row: list[Any] = list(texts)
-    if row[_REPLIED] == ABSENT:
-        row[_REPLIED] = None
-    row[_TEAM_SIZE] = None if row[_TEAM_SIZE] == ABSENT else int(row[_TEAM_SIZE])
-    return tuple(row)
-
-
-def _copy_content(texts: Sequence[str]) -> str:
-    line = list(texts)
-    for i in (_REPLIED, _TEAM_SIZE):
-        if line[i] == ABSENT:
-            line[i] = "\\N"
-    for i in _CONTENT_FREE_TEXT:
-        line[i] = _copy_value(line[i])
-    return "\t".join(line)
+def _row_count(rows: list[tuple[Any, ...]] | str) -> int:
+    return rows.count("\n") if isinstance(rows, str) else len(rows)
 
 
 def chain_declaration(session: Session, revision: DeclarationRevision, *, state: str, year: int, name: str) -> None:

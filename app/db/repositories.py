@@ -244,6 +244,10 @@ def current_revisions(session: Session, refs: Iterable[str]) -> dict[str, tuple[
     return found
 
 
+def has_entries(session: Session) -> bool:
+    return session.execute(select(LedgerEntryRow.id).limit(1)).first() is not None
+
+
 def _member_of(session: Session, column: Any, values: list[Any], item_type: Any) -> Iterator[ColumnElement[bool]]:
     """Conditions "column is one of values", as few as the database allows: one array
     parameter on PostgreSQL (an import probes 5,000 refs per batch, and 10 IN lists of

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -83,6 +83,8 @@ class QuotaRefused(ServiceError):
         super().__init__(f"{result.entry.ref}: refused by the quota check; nothing was recorded")
 
 
+T = TypeVar("T")
+
 BULK_ROWS = 10_000  # an import this large refreshes the planner's statistics
 
 
@@ -103,9 +105,12 @@ def import_ledger(
     """All-or-nothing, streamed: batches are written as the file is read, inside the caller's
     transaction; a bad row anywhere raises LedgerFileError and the transaction rolls back."""
     writer = LedgerWriter(session, at=at, by=by)
-    summary = ImportSummary(created=0, revised=0, unchanged=0)
-    for batch in _parsed(path, context, parallel_from_bytes):
-        summary = summary + _store(session, batch, lambda: writer)
+    if repo.has_entries(session):
+        summary = ImportSummary(created=0, revised=0, unchanged=0)
+        for batch in _parsed(lambda: content_batches(path, context), path, parallel_from_bytes):
+            summary = summary + _store(session, batch, lambda: writer)
+    else:
+        summary = _into_empty(writer, path, context, parallel_from_bytes)
     if summary.created + summary.revised >= BULK_ROWS:
         repo.refresh_statistics(session)
     audit(
@@ -119,14 +124,27 @@ def import_ledger(
     return summary
 
 
-def _parsed(path: Path, context: EntryContext, from_bytes: int) -> Iterator[Contents]:
+def _into_empty(writer: LedgerWriter, path: Path, context: EntryContext, from_bytes: int) -> ImportSummary:
+    """Into an empty ledger every row is a new entry (refs are distinct within a file): no
+    ref is looked up, and the parser also chains the rows and builds them, so that this
+    process only hands them to the database."""
+    chain = writer.new_entries()
+    created = 0
+    for rows in _parsed(lambda: map(chain, content_batches(path, context)), path, from_bytes):
+        writer.write(rows)
+        created += rows.created
+    writer.end_new_entries(created)
+    return ImportSummary(created=created, revised=0, unchanged=0)
+
+
+def _parsed(produce: Callable[[], Iterator[T]], path: Path, from_bytes: int) -> Iterator[T]:
     try:
         size = path.stat().st_size
     except OSError:
         size = 0  # the reader reports why the file cannot be read
     if size >= from_bytes and fork_available():
-        return from_child(lambda: content_batches(path, context))
-    return read_ahead(content_batches(path, context))
+        return from_child(produce)
+    return read_ahead(produce())
 
 
 def import_entries(session: Session, entries: list[LedgerEntry], *, at: dt.datetime, by: str) -> ImportSummary:

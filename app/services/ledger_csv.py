@@ -11,14 +11,14 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, cast
 
 from app.domain import counting
 from app.domain.agreement import Activity, Agreement
-from app.domain.chain import entry_texts
+from app.domain.chain import ABSENT
 from app.domain.errors import DomainError
-from app.domain.ledger import LEDGER_COLUMNS, Cause, Guest, LedgerEntry, Status, parse_guests
-from app.domain.moments import Moment, parse_moment
+from app.domain.ledger import LEDGER_COLUMNS, Cause, Guest, LedgerEntry, Status, format_guests, parse_guests
+from app.domain.moments import Moment, day_of, format_moment, parse_moment
 
 REQUIRED = (
     "ref",
@@ -58,6 +58,9 @@ class EntryContext:
     activities: dict[str, frozenset[Activity]] = field(default_factory=dict, compare=False)
     statuses: dict[str, frozenset[Status]] = field(default_factory=dict, compare=False)
     moments: dict[str, Moment | str] = field(default_factory=dict, compare=False)
+    # The stored texts of the moments parsed (format_moment, and the day): formatting a
+    # moment costs more than parsing it, so an import formats each distinct text once.
+    moment_texts: dict[str, tuple[str, str]] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
         self.activities.update({key: frozenset(a.activities()) for key, a in self.agreements.items()})
@@ -73,6 +76,17 @@ class EntryContext:
                 found = exc.message
             if len(self.moments) < 100_000:
                 self.moments[text] = found
+                if not isinstance(found, str):
+                    self.moment_texts[text] = (format_moment(found), day_of(found).isoformat())
+        return found
+
+    def moment_text(self, text: str) -> tuple[str, str]:
+        """The stored text of the (valid) moment a text means, and of its day."""
+        found = self.moment_texts.get(text)
+        if found is None:
+            moment = self.moment(text, "moment")
+            assert not isinstance(moment, str), moment
+            found = (format_moment(moment), day_of(moment).isoformat())
         return found
 
 
@@ -83,6 +97,7 @@ _MOMENTS = tuple((LEDGER_COLUMNS.index(name), name) for name in ("requested_at",
 _REQUIRED = tuple((LEDGER_COLUMNS.index(name), name) for name in REQUIRED)
 _REQUIRED_CELLS = itemgetter(*(i for i, _ in _REQUIRED))  # C, not a generator per row
 _STATUS, _TEAM_SIZE = LEDGER_COLUMNS.index("status"), LEDGER_COLUMNS.index("team_size")
+_REQUESTED, _REPLIED, _START, _END = (i for i, _ in _MOMENTS)
 _LOCATION, _OBJECT, _NOTES, _GUESTS, _CAUSE = (
     LEDGER_COLUMNS.index(name) for name in ("location", "object", "notes", "guests", "cause")
 )
@@ -127,18 +142,18 @@ def parse_values(row: list[str], context: EntryContext) -> tuple[LedgerEntry | N
         errors.append(("inspecting_state", f"unknown state {inspecting!r} (an ISO 3166-1 alpha-2 code, e.g. BY)"))
     if receiving and receiving not in states:
         errors.append(("receiving_state", f"unknown state {receiving!r} (an ISO 3166-1 alpha-2 code, e.g. BY)"))
-    moments: list[Moment | None] = []
-    for i, column in _MOMENTS:
-        parsed = context.moment(row[i], column) if row[i] else None
-        if isinstance(parsed, str):
-            errors.append((column, parsed))
-            parsed = None
-        moments.append(parsed)
+    cached = context.moments.get  # a hit for nearly every moment of an import
+    moments: list[Moment | str | None] = [
+        (cached(row[i]) or context.moment(row[i], column)) if row[i] else None for i, column in _MOMENTS
+    ]
+    if str in map(type, moments):
+        errors += [(column, m) for (_, column), m in zip(_MOMENTS, moments, strict=True) if isinstance(m, str)]
+        moments = [None if isinstance(m, str) else m for m in moments]
     status = _status(row[_STATUS], context.statuses.get(agreement_id), agreement_id, errors)
     team_size = _team_size(row[_TEAM_SIZE], errors) if row[_TEAM_SIZE] else None
     guests = _guests(row[_GUESTS], states, errors) if row[_GUESTS] else ()
     cause = _cause(row[_CAUSE], errors) if row[_CAUSE] else None
-    requested, replied, start, end = moments
+    requested, replied, start, end = cast(list[Moment | None], moments)  # texts of errors were taken out
     if errors or requested is None or start is None or end is None or activity is None or status is None:
         return None, errors
     try:
@@ -284,13 +299,18 @@ def _records(name: str, reader: Iterator[list[str]], header: list[str]) -> Itera
         if positions:
             yield row_line, [cells[i].strip() if i is not None else "" for i in positions]
         else:
-            row = [c.strip() for c in cells]
+            row = list(map(str.strip, cells))
             if any(row):
                 yield row_line, row
 
 
-def parse_batches(path: Path, context: EntryContext, size: int = 5_000) -> Iterator[list[LedgerEntry]]:
-    """The file's entries in batches as it is read; a repeated ref with the same values is dropped.
+Contents = list[tuple[str, tuple[str, ...]]]
+
+
+def content_batches(path: Path, context: EntryContext, size: int = 5_000) -> Iterator[Contents]:
+    """The file's entries in batches as it is read, as ``(ref, entry_texts)`` pairs: what
+    the writer stores, in a form that crosses from a parsing process to the writing one
+    cheaply. A repeated ref with the same values is dropped.
 
     Bad rows do not stop the reading: once one is seen no further batch is
     yielded, and at the end LedgerFileError names every bad row, so a caller
@@ -298,7 +318,7 @@ def parse_batches(path: Path, context: EntryContext, size: int = 5_000) -> Itera
     """
     messages: list[str] = []
     seen: dict[str, tuple[int, LedgerEntry]] = {}
-    batch: list[LedgerEntry] = []
+    batch: Contents = []
     for line, row in read_rows(path):
         if isinstance(row, str):
             messages.append(f"{path}:{line}: row: {row}")
@@ -316,7 +336,7 @@ def parse_batches(path: Path, context: EntryContext, size: int = 5_000) -> Itera
                 )
             continue
         seen[entry.ref] = (line, entry)
-        batch.append(entry)
+        batch.append((entry.ref, row_texts(entry, row, context)))
         if len(batch) >= size:
             if not messages:
                 yield batch
@@ -327,14 +347,30 @@ def parse_batches(path: Path, context: EntryContext, size: int = 5_000) -> Itera
         yield batch
 
 
-Contents = list[tuple[str, tuple[str, ...]]]
-
-
-def content_batches(path: Path, context: EntryContext, size: int = 5_000) -> Iterator[Contents]:
-    """parse_batches as ``(ref, entry_texts)`` pairs: what the writer stores, in a form
-    that crosses from a parsing process to the writing one cheaply."""
-    for batch in parse_batches(path, context, size):
-        yield [(entry.ref, entry_texts(entry)) for entry in batch]
+def row_texts(entry: LedgerEntry, row: list[str], context: EntryContext) -> tuple[str, ...]:
+    """``entry_texts(entry)`` for the entry parse_values made of ``row``: the row's own
+    texts where the entry keeps them as they are, its moments' texts from the context
+    (formatting moments cost an import more than the rest of its parsing)."""
+    cached, text = context.moment_texts.get, context.moment_text
+    requested = (cached(row[_REQUESTED]) or text(row[_REQUESTED]))[0]
+    start, start_on = cached(row[_START]) or text(row[_START])
+    end, end_on = cached(row[_END]) or text(row[_END])
+    return (
+        *row[1:5],  # agreement, activity, inspecting and receiving state
+        requested,
+        (cached(row[_REPLIED]) or text(row[_REPLIED]))[0] if row[_REPLIED] else ABSENT,
+        start,
+        end,
+        start_on,
+        end_on,
+        row[_STATUS],
+        str(entry.team_size) if entry.team_size is not None else ABSENT,
+        row[_LOCATION],
+        entry.object,  # normalised: "A ;B" is stored as "A; B"
+        row[_NOTES],
+        format_guests(entry.guests) if entry.guests else "",  # sorted
+        row[_CAUSE],
+    )
 
 
 def write_ledger(entries: list[LedgerEntry], stream: TextIO) -> int:

@@ -16,7 +16,6 @@ from app.domain.agreement import Agreement
 from app.domain.ledger import LedgerEntry, Status
 from app.domain.messages import N_
 from app.domain.notices import FilledQuota, filled_quotas, is_ours
-from app.reporting.notice import notice_texts
 from app.services.accounts import audit
 from app.services.alerts import raise_once
 from app.services.errors import Conflict, InvalidInput, NotFound
@@ -90,6 +89,10 @@ def draft(
     """The notice for a filled quota, drafted once per quota and period, with its alert."""
     if repo.notice_for(session, filled) is not None:
         return None
+    # Here, not at the top: the templates (Jinja) are what a drafted notice needs, and
+    # every import imports this module to see whether one is due.
+    from app.reporting.notice import notice_texts
+
     notice = repo.add_notice(
         session, filled, filled_by=filled_by, texts=notice_texts(agreement, filled, filled_by), at=at
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 from collections.abc import Callable, Iterator
@@ -12,7 +13,7 @@ from sqlalchemy import Engine, text
 
 from app.db.chain_writer import chain_heads
 from app.db.session import transaction
-from app.services import catalog, ledger
+from app.services import catalog, entries, ledger
 from app.services.ledger_csv import Contents, EntryContext, LedgerFileError
 from app.services.prefetch import from_child
 from app.services.states import known_states
@@ -96,3 +97,29 @@ def test_a_bad_row_found_by_the_child_process_writes_nothing_and_names_every_row
     assert "unknown state 'QQ'" in caught.value.messages[0]
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM entry_revisions")).scalar_one() == 0
+
+
+def test_an_import_into_an_empty_ledger_stores_what_the_general_path_stores(
+    engine: Engine, other_engine: Engine, tmp_path: Path
+) -> None:
+    # Into an empty ledger the parser chains and builds the rows itself (revision_rows.NewEntries);
+    # the general path looks every ref up and chains in the writer. Both must store the same.
+    first = write(tmp_path / "first.csv", rows(1500))
+    assert run_import(engine, first, parallel=True).created == 1500
+    with transaction(other_engine, write=True) as session:
+        catalog.load_agreements(session, None, at=AT, by="test")
+    with transaction(other_engine, write=True) as session:
+        context = EntryContext(agreements=catalog.agreements_as_of(session), states=known_states())
+        with first.open(encoding="utf-8", newline="") as stream:
+            parsed = [entries.parsed(values, context) for values in csv.DictReader(stream)]
+        summary = ledger.import_entries(session, parsed, at=AT, by="test")
+    assert summary.created == 1500
+    assert stored(engine) == stored(other_engine)
+    # The ids the import took are taken: entries added after it get others.
+    more = write(tmp_path / "more.csv", [csv_row(f"Q-{i}", requested_at="2024-12-01") for i in range(3)])
+    assert run_import(engine, more, parallel=False).created == 3
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(DISTINCT id), max(id) - min(id) FROM ledger_entries")).one() == (
+            1503,
+            1502,
+        )

@@ -1,0 +1,121 @@
+"""Ledger revisions as the rows the driver writes: chained, hashed and formatted.
+
+No session here: building rows needs only the chain's head and what every
+revision of one write shares (when, by whom, for which database). An import
+into an empty ledger therefore builds its rows in its parser process, and the
+importing process only hands them to the database (app/services/ledger.py).
+
+A revision is built once, as the texts its hash covers (``entry_texts`` for its
+content); what is written, a line of COPY text or a tuple for SQLite, is derived
+from those texts, so stored values and hashed ones cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from app.domain.chain import ABSENT, ENTRY_CONTENT, ChainHead, link_revisions
+
+# A new entry ``(ref, entry_texts)``; a revision of a stored one ``(entry id, number, ref, entry_texts)``.
+New = tuple[str, Sequence[str]]
+Revised = tuple[int, int, str, Sequence[str]]
+
+
+@dataclass(frozen=True, slots=True)
+class Stamp:
+    """What every revision of one write shares."""
+
+    postgres: bool
+    at_text: str  # recorded_at as chain text
+    at_stored: Any  # recorded_at as the driver takes it (SQLite keeps datetimes as text)
+    at_entry: Any  # an identity's created_at as the driver takes it
+    by: str
+
+
+@dataclass(frozen=True, slots=True)
+class Rows:
+    """One batch for the driver: COPY text on PostgreSQL (one string: it crosses from a
+    parser process as one object), tuples on SQLite; and the chain's head after it."""
+
+    identities: list[tuple[Any, ...]] | str
+    revisions: list[tuple[Any, ...]] | str
+    created: int
+    head: ChainHead
+
+
+def build(stamp: Stamp, head: ChainHead, ids: Sequence[int], new: Sequence[New], revised: Sequence[Revised]) -> Rows:
+    """The rows of new entries (revision 1, ids given) and of revisions, chained onto ``head`` in that order."""
+    revisions: list[Revised] = [(id_, 1, ref, content) for id_, (ref, content) in zip(ids, new, strict=True)]
+    revisions += revised
+    first = head.seq + 1
+    hashes = link_revisions(head, stamp.at_text, stamp.by, ((r[2], str(r[1]), r[3]) for r in revisions))
+    after = ChainHead(first + len(hashes) - 1, hashes[-1]) if hashes else head
+    numbered = zip(enumerate(revisions, first), hashes, strict=True)
+    if stamp.postgres:
+        # Refs are codes (REF_PATTERN): nothing in them needs COPY escaping.
+        prefix = f"\t{stamp.at_text}\t{_copy_value(stamp.by)}\t"
+        return Rows(
+            "".join(f"{id_}\t{ref}\t{stamp.at_text}\n" for id_, (ref, _) in zip(ids, new, strict=True)),
+            "".join(f"{r[0]}\t{r[1]}{prefix}{_copy_content(r[3])}\t{seq}\t{hash_}\n" for (seq, r), hash_ in numbered),
+            len(new),
+            after,
+        )
+    shared = (stamp.at_stored, stamp.by)
+    return Rows(
+        [(id_, ref, stamp.at_entry) for id_, (ref, _) in zip(ids, new, strict=True)],
+        [(r[0], r[1], *shared, *_sqlite_content(r[3]), seq, hash_) for (seq, r), hash_ in numbered],
+        len(new),
+        after,
+    )
+
+
+class NewEntries:
+    """Rows for batches of new entries only, ids counted on from ``first_id``: an import into
+    an empty ledger, where every row is a new entry, calls it in its parser process."""
+
+    def __init__(self, stamp: Stamp, head: ChainHead, first_id: int) -> None:
+        self.stamp, self.head, self.next_id = stamp, head, first_id
+
+    def __call__(self, batch: Sequence[New]) -> Rows:
+        ids = range(self.next_id, self.next_id + len(batch))
+        self.next_id += len(batch)
+        rows = build(self.stamp, self.head, ids, batch, ())
+        self.head = rows.head
+        return rows
+
+
+# COPY's text format: a value is escaped where it holds a backslash or a line or
+# field separator, and NULL is \N. Only the free-text columns can hold those; the
+# rest are codes, numbers and ISO texts.
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_value(value: str) -> str:
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        return value.translate(_COPY_ESCAPES)
+    return value
+
+
+# Positions within entry_texts: absent optional values are NULL in the database.
+_REPLIED, _TEAM_SIZE = ENTRY_CONTENT.index("replied_iso"), ENTRY_CONTENT.index("team_size")
+_CONTENT_FREE_TEXT = tuple(ENTRY_CONTENT.index(c) for c in ("location", "object", "notes", "guests"))
+
+
+def _sqlite_content(texts: Sequence[str]) -> tuple[Any, ...]:
+    row: list[Any] = list(texts)
+    if row[_REPLIED] == ABSENT:
+        row[_REPLIED] = None
+    row[_TEAM_SIZE] = None if row[_TEAM_SIZE] == ABSENT else int(row[_TEAM_SIZE])
+    return tuple(row)
+
+
+def _copy_content(texts: Sequence[str]) -> str:
+    line = list(texts)
+    for i in (_REPLIED, _TEAM_SIZE):
+        if line[i] == ABSENT:
+            line[i] = "\\N"
+    for i in _CONTENT_FREE_TEXT:
+        line[i] = _copy_value(line[i])
+    return "\t".join(line)
