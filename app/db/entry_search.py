@@ -9,7 +9,7 @@ from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
 from app.db.models import EntryRevision, LedgerEntryRow
-from app.db.repositories import _visible, _with_ref, to_entry
+from app.db.repositories import _visible, _with_ref, _with_ref_per_row, to_entry
 from app.domain.ledger import LedgerEntry
 
 
@@ -58,7 +58,10 @@ def search_entries(
     session: Session, f: EntryCriteria, *, limit: int, offset: int, as_of: dt.datetime | None = None
 ) -> tuple[list[LedgerEntry], int]:
     """Current entries (as of a time) matching the filter, newest first, with the total."""
-    base = _filtered(_visible(_with_ref(), as_of), f)
+    # Joined to the identity table only when the ref is searched: PostgreSQL, misjudging how
+    # few revisions are current, joined the two in a nested loop (3,000 x 344 comparisons
+    # for BY's 344 entries, 60-150 ms a page); a per-row key lookup is a few milliseconds.
+    base = _filtered(_visible(_with_ref() if f.text else _with_ref_per_row(), as_of), f)
     total = int(session.scalar(select(func.count()).select_from(base.subquery())) or 0)
-    query = base.order_by(EntryRevision.start_on.desc(), LedgerEntryRow.ref).limit(limit).offset(offset)
+    query = base.order_by(EntryRevision.start_on.desc(), base.selected_columns.ref).limit(limit).offset(offset)
     return [to_entry(row) for row in session.execute(query)], total
