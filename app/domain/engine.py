@@ -23,7 +23,7 @@ from app.domain.ledger import LedgerEntry
 from app.domain.limits import DeclarationKey, LimitResolver
 from app.domain.periods import Period
 from app.domain.quota import QuotaRow, RowKey
-from app.domain.rules import concurrency_findings, entry_findings, refusal_findings
+from app.domain.rules import concurrency_findings, entry_findings, every, refusal_findings
 
 # Activities are hours to days long; this margin lets a concurrency check see
 # an activity that started shortly before the window and still overlaps it.
@@ -56,6 +56,7 @@ def evaluate(
     count_until: date | None = None,
     as_of: date | None = None,
     with_rows: bool = True,
+    about: Callable[[LedgerEntry], bool] | None = None,
 ) -> Evaluation:
     """Quota rows for every rule period overlapping [start, end], and findings.
 
@@ -64,22 +65,25 @@ def evaluate(
     [start, end], plus one period-level warning per missing declaration. Each
     row's force is read as at its period's end, or at ``as_of`` when that is
     earlier (a replay). Without ``with_rows`` no row is built (a findings list
-    shows none; no finding depends on a row).
+    shows none; no finding depends on a row). With ``about``, findings are built
+    only about the entries it accepts: every entry is still counted, since the
+    others share groups and limits with them.
     """
     pool = counting_pool(agreement, entries, count_until)
     resolver = LimitResolver(agreement, declarations)
     counter = Counter(agreement, resolver, as_of)
     rows: list[QuotaRow] = []
     findings: list[Finding] = []
+    wanted = about or every
     for entry in pool:
-        findings += entry_findings(agreement, entry)
+        findings += entry_findings(agreement, entry) if wanted(entry) else []
     # An activity the agreement did not cover has its not_in_force finding, and no other quota finding.
     unbound = {f.entry_ref for f in findings if f.code is Code.NOT_IN_FORCE}
     missing = MissingDeclarations()
     groups: dict[tuple[str, Period, RowKey], CountedGroup] = {}
     for rule in agreement.quota_rules:
         if rule.kind is RuleKind.CONCURRENCY:
-            findings += concurrency_findings(agreement, rule, pool, resolver, missing)
+            findings += concurrency_findings(agreement, rule, pool, resolver, missing, wanted)
             continue
         empty: dict[Period, list[RowKey]] = defaultdict(list)
         for period, key, counted in counter.count_rule(rule, rule.period.overlapping(start, end), pool):
@@ -88,10 +92,10 @@ def evaluate(
                 continue
             group = groups[(rule.id, period, key)] = counter.group(rule, period, key, counted)
             rows += [counter.row(group)] if with_rows else []
-            findings += group_findings(agreement, group, missing, unbound)
+            findings += group_findings(agreement, group, missing, unbound, wanted)
         for period, keys in empty.items() if with_rows else ():
             rows += counter.empty_rows(rule, period, keys)
-    findings += refusal_findings(agreement, pool, groups, resolver)
+    findings += refusal_findings(agreement, pool, groups, resolver, wanted)
     starts = {e.ref: e.start_day for e in pool}
     in_window = [f for f in findings if f.entry_ref is None or start <= starts[f.entry_ref] <= end]
     in_window += missing.findings(agreement, lambda ref: ref not in unbound and start <= starts[ref] <= end)
@@ -144,13 +148,18 @@ def counting_pool(agreement: Agreement, entries: Iterable[LedgerEntry], count_un
 
 
 def group_findings(
-    agreement: Agreement, group: CountedGroup, missing: MissingDeclarations, unbound: set[str | None]
+    agreement: Agreement,
+    group: CountedGroup,
+    missing: MissingDeclarations,
+    unbound: set[str | None],
+    wanted: Callable[[LedgerEntry], bool],
 ) -> list[Finding]:
     if group.limit.value is None:
-        for entry in group.entries:
+        for entry in filter(wanted, group.entries):
             missing.add(group.rule, group.limit, entry)
         return []
-    return [over_limit_finding(agreement, group, n, e) for n, e in over_limit(agreement, group) if e.ref not in unbound]
+    past = over_limit(agreement, group)
+    return [over_limit_finding(agreement, group, n, e) for n, e in past if e.ref not in unbound and wanted(e)]
 
 
 def unique(findings: list[Finding]) -> list[Finding]:

@@ -9,7 +9,7 @@ mission as a whole, however many objects it inspects.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from app.domain.agreement import Agreement, QuotaRule, RuleKind, TeamScope, TimingKind, TimingRule
 from app.domain.counting import Tally, refusal_compliant, tally, units
@@ -91,6 +91,11 @@ def entry_findings(agreement: Agreement, entry: LedgerEntry) -> list[Finding]:
     return timing_findings(agreement, entry) + force_findings(agreement, entry)
 
 
+def every(entry: LedgerEntry) -> bool:
+    """Findings about every entry (the default of the functions that take ``wanted``)."""
+    return True
+
+
 def _by_receiving_party(agreement: Agreement, rule: QuotaRule, pool: list[LedgerEntry]) -> dict[str, list[LedgerEntry]]:
     """Counted entries per receiving party, in the pool's order, which is the counting order."""
     parties: dict[str, list[LedgerEntry]] = defaultdict(list)
@@ -117,9 +122,11 @@ def concurrency_findings(
     pool: list[LedgerEntry],
     resolver: LimitResolver,
     missing: MissingDeclarations | None = None,
+    wanted: Callable[[LedgerEntry], bool] = every,
 ) -> list[Finding]:
     """VD (108): at most one evaluation visit at any given time on a territory; CFE and
-    Open Skies likewise cap simultaneous teams and flights. A mission is one team."""
+    Open Skies likewise cap simultaneous teams and flights. A mission is one team.
+    Every entry runs; findings are made about the ``wanted`` ones."""
     findings: list[Finding] = []
     for party, entries in _by_receiving_party(agreement, rule, pool).items():
         running: list[LedgerEntry] = []
@@ -128,9 +135,9 @@ def concurrency_findings(
             running = [e for e in running if end_instant(e.end) > begins]
             limit = resolver.resolve(rule, party, None, rule.period.containing(entry.start_day).start.year)
             if limit.value is None:
-                if missing is not None:
+                if missing is not None and wanted(entry):
                     missing.add(rule, limit, entry)
-            elif len(running) + 1 > limit.value:
+            elif len(running) + 1 > limit.value and wanted(entry):
                 values = {"count": len(running) + 1, "limit": limit.value}
                 findings.append(
                     make_finding(agreement, rule.id, rule.source, Code.CONCURRENT_ACTIVITY, entry, **values)
@@ -143,7 +150,11 @@ GroupIndex = Mapping[tuple[str, Period, RowKey], CountedGroup]
 
 
 def refusal_findings(
-    agreement: Agreement, pool: list[LedgerEntry], groups: GroupIndex, resolver: LimitResolver
+    agreement: Agreement,
+    pool: list[LedgerEntry],
+    groups: GroupIndex,
+    resolver: LimitResolver,
+    wanted: Callable[[LedgerEntry], bool] = every,
 ) -> list[Finding]:
     """refused_within_quota, unless the refusal was compliant.
 
@@ -159,7 +170,10 @@ def refusal_findings(
     refused = [
         e
         for e in pool
-        if e.status.is_refusal and e.activity not in agreement.refusable and not refusal_compliant(agreement, e)
+        if e.status.is_refusal
+        and e.activity not in agreement.refusable
+        and not refusal_compliant(agreement, e)
+        and wanted(e)
     ]
     running = {
         rule.id: _by_receiving_party(agreement, rule, pool)

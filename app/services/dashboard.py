@@ -44,7 +44,7 @@ def dashboard(
     if home is None:
         return Dashboard(home=None, year=query.year, states=states)
     since = today - dt.timedelta(days=RECENT_DAYS)
-    recent = evaluate_range(session, query.agreements, start=since, end=today, with_rows=False)
+    recent = evaluate_range(session, query.agreements, start=since, end=today, with_rows=False, about_state=home)
     changes = [
         c
         for a in query.agreements.values()

@@ -54,10 +54,13 @@ def evaluate_range(
     as_of: dt.datetime | None = None,
     count_until: dt.date | None = None,
     with_rows: bool = True,
+    about_state: str | None = None,
 ) -> list[AgreementEvaluation]:
-    """Each agreement's evaluation over the range; without ``with_rows``, findings only."""
+    """Each agreement's evaluation over the range; without ``with_rows``, findings only; with
+    ``about_state``, no finding ``findings_of`` would drop for that state is built."""
     read = _read(session, agreements, start, end, agreement, as_of)
     day = as_of.date() if as_of is not None else None
+    about = None if about_state is None else partial(entry_concerns, about_state)
     return [
         AgreementEvaluation(
             item,
@@ -71,6 +74,7 @@ def evaluate_range(
                 count_until=count_until,
                 as_of=day,
                 with_rows=with_rows,
+                about=about,
             ),
         )
         for item, entries in read.entries
@@ -167,15 +171,20 @@ def findings_of(evaluations: Iterable[AgreementEvaluation], state: str | None = 
     found: list[Finding] = []
     for ev in evaluations:
         by_ref = {e.ref: e for e in ev.entries}
-        for finding in ev.result.findings:
-            entry = by_ref.get(finding.entry_ref or "")
-            if (
-                state is None
-                or finding.responsible_state == state
-                or (entry is not None and state in (entry.inspecting_state, entry.receiving_state))
-            ):
-                found.append(finding)
+        found += [f for f in ev.result.findings if state is None or finding_concerns(state, f, by_ref)]
     return sorted(found, key=Finding.sort_key)
+
+
+def finding_concerns(state: str, finding: Finding, entries: Mapping[str, LedgerEntry]) -> bool:
+    """A state's finding: one it is responsible for, or about an entry it takes part in.
+    An entry's finding always names one of its two states as responsible, so only findings
+    about the state's own entries can concern it (``entry_concerns``)."""
+    entry = entries.get(finding.entry_ref or "")
+    return finding.responsible_state == state or (entry is not None and entry_concerns(state, entry))
+
+
+def entry_concerns(state: str, entry: LedgerEntry) -> bool:
+    return state in (entry.inspecting_state, entry.receiving_state)
 
 
 # (ledger version, year, agreement, state)

@@ -191,5 +191,6 @@ def findings(session: Session, query: FindingsQuery) -> list[Finding]:
         agreement=query.agreement,
         as_of=query.as_of,
         with_rows=False,
+        about_state=query.state,
     )
     return findings_of(evaluations, query.state)

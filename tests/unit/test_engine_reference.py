@@ -13,7 +13,7 @@ from app.domain.agreement import Agreement
 from app.domain.engine import Evaluation, entry_window, evaluate, evaluate_rows
 from app.domain.ledger import LedgerEntry
 from app.domain.limits import DeclarationKey
-from app.services.evaluation import key_concerns, row_concerns
+from app.services.evaluation import entry_concerns, finding_concerns, key_concerns, row_concerns
 from bench import generate
 from tests.builders import shipped
 from tests.reference_engine import reference_evaluate
@@ -40,10 +40,19 @@ def both(agreement: Agreement, ledger: list[LedgerEntry], decls: dict[Declaratio
     alone = evaluate(agreement, pool, decls, with_rows=False, **kw)  # type: ignore[arg-type]
     assert (alone.rows, alone.findings) == ([], want.findings)
     assert evaluate_rows(agreement, pool, decls, **kw) == want.rows  # type: ignore[arg-type]
+    # Refs are unique in a ledger (a generated proposal may reuse one: it stands for a revision).
+    by_ref = {e.ref: e for e in pool}
+    unique = list(by_ref.values())
+    whole = evaluate(agreement, unique, decls, **kw)  # type: ignore[arg-type]
     for state in sorted({e.receiving_state for e in pool} | {"BY"})[:3]:
         concerns = partial(key_concerns, agreement, state)
         got = evaluate_rows(agreement, pool, decls, wanted=concerns, **kw)  # type: ignore[arg-type]
         assert got == [r for r in want.rows if row_concerns(agreement, r, state)]
+        # Findings built only about the state's entries: what a state's findings list keeps.
+        about = evaluate(agreement, unique, decls, with_rows=False, about=partial(entry_concerns, state), **kw)  # type: ignore[arg-type]
+        keep = partial(finding_concerns, state, entries=by_ref)
+        assert [f for f in about.findings if keep(f)] == [f for f in whole.findings if keep(f)]
+        assert all(f.entry_ref is None or entry_concerns(state, by_ref[f.entry_ref]) for f in about.findings)
 
 
 class TestTheFastPathIsTheDefinition:
