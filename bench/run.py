@@ -34,7 +34,7 @@ from app.db.session import make_engine, transaction
 from app.domain.engine import entry_window
 from app.domain.report import parse_period
 from app.services import accounts, catalog, reports
-from app.services.evaluation import rows_concerning, rows_in_range
+from app.services.evaluation import rows_in_range
 from app.services.ledger_csv import write_ledger
 from bench import generate
 from bench.harness import (
@@ -127,7 +127,7 @@ def quota_once(url: str) -> None:
     try:
         with transaction(engine) as session:
             agreements = catalog.agreements_as_of(session)
-            rows_concerning(rows_in_range(session, agreements, start=dt.date(YEAR, 1, 1), end=dt.date(YEAR, 12, 31)))
+            rows_in_range(session, agreements, start=dt.date(YEAR, 1, 1), end=dt.date(YEAR, 12, 31))
     finally:
         engine.dispose()
 

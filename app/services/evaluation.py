@@ -90,21 +90,17 @@ def rows_in_range(
     agreement: str | None = None,
     as_of: dt.datetime | None = None,
     state: str | None = None,
-) -> list[tuple[Agreement, list[QuotaRow]]]:
-    """Each agreement's quota rows over the range, as ``evaluate_range`` gives them, without
-    building its findings: a quota status shows none. With a state, only the rows where
-    it receives or inspects (``rows_concerning``) are built."""
+) -> list[QuotaRow]:
+    """Every agreement's quota rows over the range, in order, as ``quota_rows`` gives them,
+    without building findings: a quota status shows none. With a state, only the rows
+    where it receives or inspects are built (``key_concerns``)."""
     read = _read(session, agreements, start, end, agreement, as_of)
     day = as_of.date() if as_of is not None else None
-    return [
-        (
-            item,
-            evaluate_rows(
-                item, entries, read.declarations, start=start, end=end, as_of=day, wanted=_concerning(item, state)
-            ),
-        )
-        for item, entries in read.entries
-    ]
+    rows: list[QuotaRow] = []
+    for item, entries in read.entries:
+        wanted = _concerning(item, state)
+        rows += evaluate_rows(item, entries, read.declarations, start=start, end=end, as_of=day, wanted=wanted)
+    return rows
 
 
 def _concerning(agreement: Agreement, state: str | None) -> Callable[[RowKey], bool] | None:
@@ -156,14 +152,9 @@ def row_concerns(agreement: Agreement, row: QuotaRow, state: str) -> bool:
 
 
 def quota_rows(evaluations: Iterable[AgreementEvaluation], state: str | None = None) -> list[QuotaRow]:
-    return rows_concerning(((ev.agreement, ev.result.rows) for ev in evaluations), state)
-
-
-def rows_concerning(found: Iterable[tuple[Agreement, list[QuotaRow]]], state: str | None = None) -> list[QuotaRow]:
-    """Every agreement's rows in order, or only those where ``state`` receives or inspects."""
     rows = []
-    for agreement, each in found:
-        rows += [r for r in each if state is None or row_concerns(agreement, r, state)]
+    for ev in evaluations:
+        rows += [r for r in ev.result.rows if state is None or row_concerns(ev.agreement, r, state)]
     return rows
 
 
@@ -250,8 +241,7 @@ class QuotaCache:
                 return found
             _, year, agreement, state = key
             start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
-            each = rows_in_range(session, agreements, start=start, end=end, agreement=agreement, state=state)
-            rows = rows_concerning(each, state)
+            rows = rows_in_range(session, agreements, start=start, end=end, agreement=agreement, state=state)
             with self._lock:
                 # The version only grows: answers for older versions can never be asked
                 # for again, so they go at once (else every write left one behind, and a

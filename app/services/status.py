@@ -21,7 +21,7 @@ from app.domain.quota import QuotaRow
 from app.domain.summary import shown_rows
 from app.services import catalog
 from app.services.errors import InvalidInput
-from app.services.evaluation import evaluate_range, findings_of, party_has_state, rows_concerning, rows_in_range
+from app.services.evaluation import evaluate_range, findings_of, party_has_state, rows_in_range
 from app.services.states import checked_state
 
 FIRST_YEAR, LAST_YEAR = 1990, 2100
@@ -95,10 +95,9 @@ def quota_query(
 def rows_of(session: Session, query: QuotaQuery) -> list[QuotaRow]:
     """Every quota row of the year, in both directions."""
     start, end = dt.date(query.year, 1, 1), dt.date(query.year, 12, 31)
-    found = rows_in_range(
+    return rows_in_range(
         session, query.agreements, start=start, end=end, agreement=query.agreement, as_of=query.as_of, state=query.state
     )
-    return rows_concerning(found, query.state)
 
 
 @dataclass(frozen=True, slots=True)
