@@ -9,13 +9,14 @@ pool for all its periods.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date
 
 from app.domain.agreement import Agreement, QuotaRule, RuleKind
 from app.domain.counting import Tally, tally, units
 from app.domain.findings import Code, Finding
-from app.domain.force import ForceMemo, party_during
+from app.domain.force import party_during
+from app.domain.force_memo import ForceMemo
 from app.domain.groups import CountedGroup, keys_of, make_finding
 from app.domain.ledger import LedgerEntry
 from app.domain.limits import LimitResolver
@@ -99,23 +100,19 @@ class Counter:
     def empty_rows(self, rule: QuotaRule, period: Period, keys: list[RowKey]) -> list[QuotaRow]:
         """The rows of groups nothing counts in, built in one loop: they are most rows of a
         year (every pair of parties has one), and what they share is looked up once."""
-        year, day = period.start.year, self._day(period)
-        resolve, of_row, sides = self.resolver.resolve, self.force.of_row, self._sides
+        day, limit_of = self._day(period), self._limits(rule, period.start.year)
+        of_row, sides = self.force.of_row, self._sides
         fixed = (self.agreement.id, rule.id, str(rule.kind), str(rule.activity))
         rows = []
         for key in keys:
-            receiving, inspecting, obj = key
             standing, changed = of_row(*sides(rule, key, period), period.start, day)
-            limit = resolve(rule, receiving, inspecting, year).value
             rows.append(
                 QuotaRow(
                     *fixed,
-                    receiving,
-                    inspecting,
-                    obj,
+                    *key,
                     period.start,
                     period.end,
-                    limit,
+                    limit_of(key),
                     0,
                     0,
                     str(standing.force),
@@ -124,6 +121,23 @@ class Counter:
                 )
             )
         return rows
+
+    def _limits(self, rule: QuotaRule, year: int) -> Callable[[RowKey], int | None]:
+        """The rule's limit for a group: looked up by its owner alone where the owner's limit
+        refers to no other rule (a cap between two parties is owned by the receiving one)."""
+        resolve, by_owner = self.resolver.resolve, dict[str | None, int | None]()
+        owner_at = 1 if rule.kind is RuleKind.ACTIVE else 0
+
+        def limit_of(key: RowKey) -> int | None:
+            owner = key[owner_at]
+            if owner in by_owner:
+                return by_owner[owner]
+            value = resolve(rule, key[0], key[1], year).value
+            if not (rule.limit_for(owner) if owner else rule.limit).refs:
+                by_owner[owner] = value
+            return value
+
+        return limit_of
 
     def _day(self, period: Period) -> date:
         """The day a row's force is read on: the period's end, or the replay's day within it."""
