@@ -57,6 +57,16 @@ class Counter:
         """The rule's groups in each period, in order, with their counted entries: every
         applicable group (empty or not), then the others in the order their first entry
         is counted."""
+        for period, found in self.touched(rule, periods, pool).items():
+            for key in applicable_keys(rule, self.parties(period)):
+                yield period, key, found.pop(key, [])
+            for key, entries in found.items():
+                yield period, key, entries
+
+    def touched(
+        self, rule: QuotaRule, periods: list[Period], pool: list[LedgerEntry]
+    ) -> dict[Period, dict[RowKey, list[LedgerEntry]]]:
+        """Each period's groups something counts in, with their entries in counting order."""
         seen: dict[Period, dict[RowKey, list[LedgerEntry]]] = {period: {} for period in periods}
         # A rule's periods tile time, so the one holding the start day is the one it falls in.
         spans = [(period.start, period.end, seen[period]) for period in periods]
@@ -69,11 +79,7 @@ class Counter:
             counted = [entry] * times(rule, entry)
             for key in keys_of(rule, receiving, inspecting, entry):
                 found.setdefault(key, []).extend(counted)
-        for period, found in seen.items():
-            for key in applicable_keys(rule, self.parties(period)):
-                yield period, key, found.pop(key, [])
-            for key, entries in found.items():
-                yield period, key, entries
+        return seen
 
     def _counted(self, pool: list[LedgerEntry]) -> list[tuple[LedgerEntry, date, str, str]]:
         """The pool's entries that count at all, each with its start day and its receiving
@@ -101,11 +107,11 @@ class Counter:
         """The rows of groups nothing counts in, built in one loop: they are most rows of a
         year (every pair of parties has one), and what they share is looked up once."""
         day, limit_of = self._day(period), self._limits(rule, period.start.year)
-        of_row, sides = self.force.of_row, self._sides
+        of_row, sides = self.force.of_row, self._fast_sides(rule, period)
         fixed = (self.agreement.id, rule.id, str(rule.kind), str(rule.activity))
         rows = []
         for key in keys:
-            standing, changed = of_row(*sides(rule, key, period), period.start, day)
+            standing, changed = of_row(*sides(key), period.start, day)
             rows.append(
                 QuotaRow(
                     *fixed,
@@ -165,6 +171,22 @@ class Counter:
             force_since=standing.since,
             force_changed=changed,
         )
+
+    def _fast_sides(
+        self, rule: QuotaRule, period: Period
+    ) -> Callable[[RowKey], tuple[frozenset[str], frozenset[str] | None]]:
+        """``_sides`` for a period's applicable groups, whose parties are the period's own:
+        their states are looked up in one dict, not through the memo's keys."""
+        members = self.parties(period)
+        if rule.kind is RuleKind.ACTIVE:
+            return lambda key: (members[key[1]], None) if key[1] in members else self._sides(rule, key, period)
+        if rule.scopes_inspecting:
+            return lambda key: (
+                (members[key[0]], members[key[1]])
+                if key[0] in members and key[1] in members
+                else self._sides(rule, key, period)
+            )
+        return lambda key: (members[key[0]], None) if key[0] in members else self._sides(rule, key, period)
 
     def _sides(self, rule: QuotaRule, key: RowKey, period: Period) -> tuple[frozenset[str], frozenset[str] | None]:
         """The states on each side of a row's obligation: one side for a passive or an active

@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from app.domain.agreement import Agreement, RuleKind
-from app.domain.counted import Counter, over_limit, over_limit_finding
+from app.domain.agreement import Agreement, QuotaRule, RuleKind
+from app.domain.counted import Counter, applicable_keys, over_limit, over_limit_finding
 from app.domain.findings import Code, Finding
 from app.domain.groups import CountedGroup, MissingDeclarations
 from app.domain.ledger import LedgerEntry
@@ -123,19 +123,27 @@ def evaluate_rows(
     counter = Counter(agreement, LimitResolver(agreement, declarations), as_of)
     rows: list[QuotaRow] = []
     for rule in agreement.quota_rules:
-        if rule.kind is RuleKind.CONCURRENCY:
-            continue
-        empty: dict[Period, list[RowKey]] = defaultdict(list)
-        for period, key, counted in counter.count_rule(rule, rule.period.overlapping(start, end), pool):
-            if wanted is not None and not wanted(key):
-                continue
-            if counted:
-                rows.append(counter.row(counter.group(rule, period, key, counted)))
-            else:
-                empty[period].append(key)
-        for period, keys in empty.items():
-            rows += counter.empty_rows(rule, period, keys)
+        if rule.kind is not RuleKind.CONCURRENCY:
+            for period, found in counter.touched(rule, rule.period.overlapping(start, end), pool).items():
+                rows += _period_rows(counter, rule, period, found, wanted)
     return sorted(rows, key=QuotaRow.sort_key)
+
+
+def _period_rows(
+    counter: Counter,
+    rule: QuotaRule,
+    period: Period,
+    found: dict[RowKey, list[LedgerEntry]],
+    wanted: Callable[[RowKey], bool] | None,
+) -> list[QuotaRow]:
+    """One rule period's rows: its touched groups' and, built in one loop, the others'."""
+    empty = [key for key in applicable_keys(rule, counter.parties(period)) if key not in found]
+    touched = list(found.items())
+    if wanted is not None:
+        empty = [key for key in empty if wanted(key)]
+        touched = [(key, entries) for key, entries in touched if wanted(key)]
+    rows = [counter.row(counter.group(rule, period, key, entries)) for key, entries in touched]
+    return rows + counter.empty_rows(rule, period, empty)
 
 
 def counting_pool(agreement: Agreement, entries: Iterable[LedgerEntry], count_until: date | None) -> list[LedgerEntry]:
