@@ -24,6 +24,7 @@ from app.domain.periods import Period
 from app.domain.quota import QuotaRow, RowKey
 
 Parties = Mapping[str, frozenset[str]]
+PeriodGroups = tuple[Period, list[tuple[RowKey, list[LedgerEntry]]], list[RowKey]]
 
 _OVER_LIMIT_CODE = {
     RuleKind.PASSIVE: Code.BEYOND_QUOTA,
@@ -51,17 +52,15 @@ class Counter:
             found = self._parties[period] = parties_in_period(self.agreement, period)
         return found
 
-    def count_rule(
-        self, rule: QuotaRule, periods: list[Period], pool: list[LedgerEntry]
-    ) -> Iterator[tuple[Period, RowKey, list[LedgerEntry]]]:
-        """The rule's groups in each period, in order, with their counted entries: every
-        applicable group (empty or not), then the others in the order their first entry
-        is counted."""
+    def rule_groups(self, rule: QuotaRule, periods: list[Period], pool: list[LedgerEntry]) -> Iterator[PeriodGroups]:
+        """The rule's groups in each period: those something counts in, with their counted
+        entries (every applicable group in its order, then the others in the order their
+        first entry is counted), and the applicable groups nothing counts in."""
         for period, found in self.touched(rule, periods, pool).items():
-            for key in applicable_keys(rule, self.parties(period)):
-                yield period, key, found.pop(key, [])
-            for key, entries in found.items():
-                yield period, key, entries
+            applicable = applicable_keys(rule, self.parties(period))
+            empty = [key for key in applicable if key not in found]
+            touched = [(key, found.pop(key)) for key in applicable if key in found]
+            yield period, touched + list(found.items()), empty
 
     def touched(
         self, rule: QuotaRule, periods: list[Period], pool: list[LedgerEntry]

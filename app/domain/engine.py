@@ -10,13 +10,12 @@ property tests hold this to.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from app.domain.agreement import Agreement, QuotaRule, RuleKind
-from app.domain.counted import Counter, applicable_keys, over_limit, over_limit_finding
+from app.domain.agreement import Agreement, RuleKind
+from app.domain.counted import Counter, over_limit, over_limit_finding
 from app.domain.findings import Code, Finding
 from app.domain.groups import CountedGroup, MissingDeclarations
 from app.domain.ledger import LedgerEntry
@@ -85,16 +84,13 @@ def evaluate(
         if rule.kind is RuleKind.CONCURRENCY:
             findings += concurrency_findings(agreement, rule, pool, resolver, missing, wanted)
             continue
-        empty: dict[Period, list[RowKey]] = defaultdict(list)
-        for period, key, counted in counter.count_rule(rule, rule.period.overlapping(start, end), pool):
-            if not counted:  # no finding, and a refusal's check finds the same limit without it
-                empty[period].append(key)
-                continue
-            group = groups[(rule.id, period, key)] = counter.group(rule, period, key, counted)
-            rows += [counter.row(group)] if with_rows else []
-            findings += group_findings(agreement, group, missing, unbound, wanted)
-        for period, keys in empty.items() if with_rows else ():
-            rows += counter.empty_rows(rule, period, keys)
+        # An empty group has no finding, and a refusal's check finds the same limit without it.
+        for period, touched, empty in counter.rule_groups(rule, rule.period.overlapping(start, end), pool):
+            for key, counted in touched:
+                group = groups[(rule.id, period, key)] = counter.group(rule, period, key, counted)
+                rows += [counter.row(group)] if with_rows else []
+                findings += group_findings(agreement, group, missing, unbound, wanted)
+            rows += counter.empty_rows(rule, period, empty) if with_rows else []
     findings += refusal_findings(agreement, pool, groups, resolver, wanted)
     starts = {e.ref: e.start_day for e in pool}
     in_window = [f for f in findings if f.entry_ref is None or start <= starts[f.entry_ref] <= end]
@@ -124,26 +120,13 @@ def evaluate_rows(
     rows: list[QuotaRow] = []
     for rule in agreement.quota_rules:
         if rule.kind is not RuleKind.CONCURRENCY:
-            for period, found in counter.touched(rule, rule.period.overlapping(start, end), pool).items():
-                rows += _period_rows(counter, rule, period, found, wanted)
+            for period, touched, empty in counter.rule_groups(rule, rule.period.overlapping(start, end), pool):
+                if wanted is not None:
+                    empty = [key for key in empty if wanted(key)]
+                    touched = [(key, counted) for key, counted in touched if wanted(key)]
+                rows += [counter.row(counter.group(rule, period, key, counted)) for key, counted in touched]
+                rows += counter.empty_rows(rule, period, empty)
     return sorted(rows, key=QuotaRow.sort_key)
-
-
-def _period_rows(
-    counter: Counter,
-    rule: QuotaRule,
-    period: Period,
-    found: dict[RowKey, list[LedgerEntry]],
-    wanted: Callable[[RowKey], bool] | None,
-) -> list[QuotaRow]:
-    """One rule period's rows: its touched groups' and, built in one loop, the others'."""
-    empty = [key for key in applicable_keys(rule, counter.parties(period)) if key not in found]
-    touched = list(found.items())
-    if wanted is not None:
-        empty = [key for key in empty if wanted(key)]
-        touched = [(key, entries) for key, entries in touched if wanted(key)]
-    rows = [counter.row(counter.group(rule, period, key, entries)) for key, entries in touched]
-    return rows + counter.empty_rows(rule, period, empty)
 
 
 def counting_pool(agreement: Agreement, entries: Iterable[LedgerEntry], count_until: date | None) -> list[LedgerEntry]:
