@@ -99,33 +99,37 @@ class Counter:
         return CountedGroup(rule=rule, period=period, key=key, limit=limit, entries=entries)
 
     def row(self, group: CountedGroup) -> QuotaRow:
-        used = sum(1 for e in group.entries if tally(self.agreement, e) is Tally.USED)
-        return self._row(group.rule, group.period, group.key, group.limit.value, used, len(group.entries) - used)
+        used = self._used(group.entries)
+        return self._builder(group.rule, group.period)(group.key, used, len(group.entries) - used)
 
-    def empty_rows(self, rule: QuotaRule, period: Period, keys: list[RowKey]) -> list[QuotaRow]:
-        """The rows of groups nothing counts in, built in one loop: they are most rows of a
-        year (every pair of parties has one), and what they share is looked up once."""
-        day, limit_of = self._day(period), self._limits(rule, period.start.year)
-        of_row, sides = self.force.of_row, self._fast_sides(rule, period)
-        fixed = (self.agreement.id, rule.id, str(rule.kind), str(rule.activity))
-        rows = []
-        for key in keys:
-            standing, changed = of_row(*sides(key), period.start, day)
-            rows.append(
-                QuotaRow(
-                    *fixed,
-                    *key,
-                    period.start,
-                    period.end,
-                    limit_of(key),
-                    0,
-                    0,
-                    str(standing.force),
-                    standing.since,
-                    changed,
-                )
-            )
+    def period_rows(
+        self, rule: QuotaRule, period: Period, touched: list[tuple[RowKey, list[LedgerEntry]]], empty: list[RowKey]
+    ) -> list[QuotaRow]:
+        """A rule period's rows, for the groups something counts in and for the others, built
+        in one loop: they are most rows of a year (every pair of parties has one), and what
+        they share is looked up once."""
+        build = self._builder(rule, period)
+        rows = [build(key, 0, 0) for key in empty]
+        for key, entries in touched:
+            used = self._used(entries)
+            rows.append(build(key, used, len(entries) - used))
         return rows
+
+    def _used(self, entries: list[LedgerEntry]) -> int:
+        return sum(1 for e in entries if tally(self.agreement, e) is Tally.USED)
+
+    def _builder(self, rule: QuotaRule, period: Period) -> Callable[[RowKey, int, int], QuotaRow]:
+        day, limit_of, sides = self._day(period), self._limits(rule, period.start.year), self._fast_sides(rule, period)
+        of_row, first, last = self.force.of_row, period.start, period.end
+        fixed = (self.agreement.id, rule.id, str(rule.kind), str(rule.activity))
+
+        def build(key: RowKey, used: int, pending: int) -> QuotaRow:
+            standing, changed = of_row(*sides(key), first, day)
+            return QuotaRow(
+                *fixed, *key, first, last, limit_of(key), used, pending, str(standing.force), standing.since, changed
+            )
+
+        return build
 
     def _limits(self, rule: QuotaRule, year: int) -> Callable[[RowKey], int | None]:
         """The rule's limit for a group: looked up by its owner alone where the owner's limit
@@ -147,29 +151,6 @@ class Counter:
     def _day(self, period: Period) -> date:
         """The day a row's force is read on: the period's end, or the replay's day within it."""
         return period.end if self.as_of is None else min(max(self.as_of, period.start), period.end)
-
-    def _row(
-        self, rule: QuotaRule, period: Period, key: RowKey, limit: int | None, used: int, pending: int
-    ) -> QuotaRow:
-        one, other = self._sides(rule, key, period)
-        standing, changed = self.force.of_row(one, other, period.start, self._day(period))
-        return QuotaRow(
-            agreement=self.agreement.id,
-            rule=rule.id,
-            kind=str(rule.kind),
-            activity=str(rule.activity),
-            receiving_state=key[0],
-            inspecting_state=key[1],
-            object=key[2],
-            period_start=period.start,
-            period_end=period.end,
-            limit=limit,
-            used=used,
-            pending=pending,
-            force=str(standing.force),
-            force_since=standing.since,
-            force_changed=changed,
-        )
 
     def _fast_sides(
         self, rule: QuotaRule, period: Period

@@ -88,9 +88,8 @@ def evaluate(
         for period, touched, empty in counter.rule_groups(rule, rule.period.overlapping(start, end), pool):
             for key, counted in touched:
                 group = groups[(rule.id, period, key)] = counter.group(rule, period, key, counted)
-                rows += [counter.row(group)] if with_rows else []
                 findings += group_findings(agreement, group, missing, unbound, wanted)
-            rows += counter.empty_rows(rule, period, empty) if with_rows else []
+            rows += counter.period_rows(rule, period, touched, empty) if with_rows else []
     findings += refusal_findings(agreement, pool, groups, resolver, wanted)
     starts = {e.ref: e.start_day for e in pool}
     in_window = [f for f in findings if f.entry_ref is None or start <= starts[f.entry_ref] <= end]
@@ -124,8 +123,7 @@ def evaluate_rows(
                 if wanted is not None:
                     empty = [key for key in empty if wanted(key)]
                     touched = [(key, counted) for key, counted in touched if wanted(key)]
-                rows += [counter.row(counter.group(rule, period, key, counted)) for key, counted in touched]
-                rows += counter.empty_rows(rule, period, empty)
+                rows += counter.period_rows(rule, period, touched, empty)
     return sorted(rows, key=QuotaRow.sort_key)
 
 
