@@ -12,18 +12,20 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from datetime import date
 
-from app.domain.agreement import Agreement, QuotaRule, RuleKind
+from app.domain.agreement import Activity, Agreement, CountUnit, QuotaRule, RuleKind
 from app.domain.counting import Tally, tally, units
 from app.domain.findings import Code, Finding
 from app.domain.force import party_during
 from app.domain.force_memo import ForceMemo
-from app.domain.groups import CountedGroup, keys_of, make_finding
+from app.domain.groups import CountedGroup, group_key, keys_of, make_finding
 from app.domain.ledger import LedgerEntry
 from app.domain.limits import LimitResolver
 from app.domain.periods import Period
 from app.domain.quota import QuotaRow, RowKey
 
 Parties = Mapping[str, frozenset[str]]
+# An entry that counts, its start day, and its receiving and inspecting quota parties then.
+_Fact = tuple[LedgerEntry, date, str, str]
 PeriodGroups = tuple[Period, list[tuple[RowKey, list[LedgerEntry]]], list[RowKey]]
 
 _OVER_LIMIT_CODE = {
@@ -43,7 +45,8 @@ class Counter:
         self._parties: dict[Period, dict[str, frozenset[str]]] = {}
         self._pool: list[LedgerEntry] | None = None
         self._states: dict[tuple[str | None, date, date], frozenset[str]] = {}
-        self._facts: list[tuple[LedgerEntry, date, str, str]] = []
+        self._facts: list[_Fact] = []
+        self._by_activities: dict[frozenset[Activity], list[_Fact]] = {}
 
     def parties(self, period: Period) -> dict[str, frozenset[str]]:
         """Quota parties during the period, each with its member states."""
@@ -67,25 +70,37 @@ class Counter:
     ) -> dict[Period, dict[RowKey, list[LedgerEntry]]]:
         """Each period's groups something counts in, with their entries in counting order."""
         seen: dict[Period, dict[RowKey, list[LedgerEntry]]] = {period: {} for period in periods}
+        facts, key_of = self._counting(pool, rule.counts), group_key(rule)
         # A rule's periods tile time, so the one holding the start day is the one it falls in.
-        spans = [(period.start, period.end, seen[period]) for period in periods]
-        for entry, day, receiving, inspecting in self._counted(pool):
-            if entry.activity not in rule.counts:
+        for period, found in seen.items():
+            first, last = period.start, period.end
+            within = [fact for fact in facts if first <= fact[1] <= last]
+            if key_of is None or rule.counts_per is CountUnit.OBJECT:
+                _count_per_unit(rule, within, found)
                 continue
-            found = next((groups for first, last, groups in spans if first <= day <= last), None)
-            if found is None:
-                continue
-            counted = [entry] * times(rule, entry)
-            for key in keys_of(rule, receiving, inspecting, entry):
-                found.setdefault(key, []).extend(counted)
+            for entry, _, receiving, inspecting in within:
+                key = key_of(receiving, inspecting)
+                group = found.get(key)
+                if group is None:
+                    group = found[key] = []
+                group.append(entry)
         return seen
 
-    def _counted(self, pool: list[LedgerEntry]) -> list[tuple[LedgerEntry, date, str, str]]:
+    def _counting(self, pool: list[LedgerEntry], activities: frozenset[Activity]) -> list[_Fact]:
+        """``_counted`` of the activities a rule counts, in counting order: most rules count
+        one activity of several, and each filters the pool once."""
+        facts = self._counted(pool)
+        found = self._by_activities.get(activities)
+        if found is None:
+            found = self._by_activities[activities] = [fact for fact in facts if fact[0].activity in activities]
+        return found
+
+    def _counted(self, pool: list[LedgerEntry]) -> list[_Fact]:
         """The pool's entries that count at all, each with its start day and its receiving
         and inspecting quota parties on that day: worked out once for all the rules."""
         if self._pool is not pool:
             party, agreement = self.agreement.quota_party, self.agreement
-            self._pool, self._facts = pool, []
+            self._pool, self._facts, self._by_activities = pool, [], {}
             for entry in pool:
                 if tally(agreement, entry) is not Tally.NONE:
                     day = entry.start_day
@@ -197,6 +212,14 @@ class Counter:
             if group.id == party:
                 return frozenset(m.state for m in group.members if m.start <= period.end)
         return frozenset({party})
+
+
+def _count_per_unit(rule: QuotaRule, facts: list[_Fact], found: dict[RowKey, list[LedgerEntry]]) -> None:
+    """Count entries that may count several times or in several groups (objects of a mission)."""
+    for entry, _, receiving, inspecting in facts:
+        counted = [entry] * times(rule, entry)
+        for key in keys_of(rule, receiving, inspecting, entry):
+            found.setdefault(key, []).extend(counted)
 
 
 def times(rule: QuotaRule, entry: LedgerEntry) -> int:

@@ -43,12 +43,33 @@ def group_keys(agreement: Agreement, rule: QuotaRule, entry: LedgerEntry) -> tup
 
 def keys_of(rule: QuotaRule, receiving: str, inspecting: str, entry: LedgerEntry) -> tuple[RowKey, ...]:
     """``group_keys`` for an entry whose quota parties on its start day are known."""
-    if rule.kind is RuleKind.ACTIVE:
-        return ((None, inspecting, None),)
+    key_of = group_key(rule)
+    if key_of is not None:
+        return (key_of(receiving, inspecting),)
     side = inspecting if rule.scopes_inspecting else None
+    return tuple((receiving, side, obj) for obj in entry.objects)
+
+
+def group_key(rule: QuotaRule) -> Callable[[str, str], RowKey] | None:
+    """The one group of ``rule`` a mission between two quota parties counts in; None for a
+    per-object cap, where each object inspected is a group of its own."""
+    if rule.kind is RuleKind.ACTIVE:
+        return _conducting
     if rule.per_object:
-        return tuple((receiving, side, obj) for obj in entry.objects)
-    return ((receiving, side, None),)
+        return None
+    return _between if rule.scopes_inspecting else _receiving
+
+
+def _conducting(receiving: str, inspecting: str) -> RowKey:
+    return (None, inspecting, None)
+
+
+def _between(receiving: str, inspecting: str) -> RowKey:
+    return (receiving, inspecting, None)
+
+
+def _receiving(receiving: str, inspecting: str) -> RowKey:
+    return (receiving, None, None)
 
 
 def make_finding(
