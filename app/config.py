@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -57,6 +58,9 @@ class Settings(BaseSettings):
     # A job that should have run while the scheduler was down still runs if it
     # is at most this late; older misses are left to catch-up.
     scheduler_misfire_grace_seconds: int = 6 * 3600
+    # How much the scheduler yields the processor to the web workers (added to its nice
+    # value, 0 to 19): its reports and backups are never waited on at a desk, requests are.
+    scheduler_nice: int = Field(default=10, ge=0, le=19)
     # Catch-up looks back this many quarters (and the matching years).
     catch_up_quarters: int = 4
     # Mail: smtp://host[:port] or smtps://host[:port]; empty, nothing is sent

@@ -84,6 +84,7 @@ class Lease:
 
 def run(settings: Settings, engine: Engine, *, catch_up_only: bool = False, wait: float = 0.0) -> None:
     """Raises LeaseHeld when another scheduler works against this database."""
+    yield_processor(settings.scheduler_nice)
     lease = Lease(engine, holder_name(), dt.timedelta(seconds=settings.scheduler_lease_seconds))
     state = lease.wait_for(wait)
     if not state.ours:
@@ -97,6 +98,14 @@ def run(settings: Settings, engine: Engine, *, catch_up_only: bool = False, wait
     finally:
         lease.release()
         log.info("lease released")
+
+
+def yield_processor(nice: int) -> None:
+    """Lower this process's priority by ``nice``: a quarterly report renders its PDFs for
+    seconds of processor time, and where the scheduler shares the machine's cores with the
+    web workers, requests then waited behind it."""
+    if nice and hasattr(os, "nice"):
+        os.nice(nice)
 
 
 def _serve(settings: Settings, engine: Engine, lease: Lease) -> None:

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
@@ -189,3 +190,23 @@ def test_a_waiting_scheduler_outlasts_a_locked_lease_table_but_not_past_its_wait
     monkeypatch.setattr(runner.Lease, "take", always_locked)
     with pytest.raises(OperationalError):
         lease.wait_for(0)
+
+
+def test_the_scheduler_yields_the_processor_to_the_web_workers() -> None:
+    """Run in a child: a niceness raised cannot be lowered again without privileges."""
+    script = (
+        "import os\n"
+        "from app.scheduler.runner import yield_processor\n"
+        "before = os.nice(0)\n"
+        "yield_processor(7)\n"
+        "yield_processor(0)\n"
+        "print(os.nice(0) - before)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "7"
+
+
+def test_the_scheduler_nice_value_is_bounded() -> None:
+    assert Settings(scheduler_nice=19).scheduler_nice == 19
+    with pytest.raises(ValidationError, match="scheduler_nice"):
+        Settings(scheduler_nice=20)
