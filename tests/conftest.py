@@ -25,6 +25,9 @@ from app.db.migrate import upgrade
 from app.db.session import make_engine
 
 PG_URL = os.environ.get("CSBM_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+# A scheduler run inside the test process (or its children) would lower the priority of
+# every test after it: tests/integration/test_scheduler.py checks the lowering apart.
+os.environ.setdefault("CSBM_SCHEDULER_NICE", "0")
 
 
 @cache

@@ -13,7 +13,10 @@ import logging
 import os
 import signal
 import socket
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from types import FrameType
 from typing import Any
@@ -84,20 +87,51 @@ class Lease:
 
 def run(settings: Settings, engine: Engine, *, catch_up_only: bool = False, wait: float = 0.0) -> None:
     """Raises LeaseHeld when another scheduler works against this database."""
-    yield_processor(settings.scheduler_nice)
     lease = Lease(engine, holder_name(), dt.timedelta(seconds=settings.scheduler_lease_seconds))
     state = lease.wait_for(wait)
     if not state.ours:
         raise LeaseHeld(state)
+    yield_processor(settings.scheduler_nice)
     log.info("lease taken by %s until %s", state.holder, state.expires_at.isoformat())
     jobs.set_runtime(settings, engine)
     try:
-        jobs.catch_up(jobs.Runtime(settings, engine), jobs.local_now(settings).date())
+        with renewed(lease, _renewal_seconds(settings)):
+            jobs.catch_up(jobs.Runtime(settings, engine), jobs.local_now(settings).date())
         if not catch_up_only:
             _serve(settings, engine, lease)
     finally:
         lease.release()
         log.info("lease released")
+
+
+def _renewal_seconds(settings: Settings) -> int:
+    return max(1, settings.scheduler_lease_seconds // 3)
+
+
+@contextmanager
+def renewed(lease: Lease, every: float) -> Iterator[None]:
+    """The lease renewed every ``every`` seconds while the block runs: a catch-up filing
+    several quarters' reports can outlast the lease, and a second scheduler would take it
+    over and file beside it."""
+    done = threading.Event()
+
+    def keep() -> None:
+        while not done.wait(every):
+            try:
+                state = lease.take()
+            except OperationalError:  # a report being filed on SQLite holds the file; next time
+                continue
+            if not state.ours:
+                log.error("lost the lease to %s during catch-up", state.holder)
+                return
+
+    keeper = threading.Thread(target=keep, name="lease-renewal", daemon=True)
+    keeper.start()
+    try:
+        yield
+    finally:
+        done.set()
+        keeper.join()
 
 
 def yield_processor(nice: int) -> None:
@@ -133,9 +167,7 @@ def _serve(settings: Settings, engine: Engine, lease: Lease) -> None:
             log.error("lost the lease to %s; stopping so that jobs do not run twice", state.holder)
             scheduler.shutdown(wait=False)
 
-    scheduler.add_job(
-        renew, "interval", seconds=max(1, settings.scheduler_lease_seconds // 3), id="lease", jobstore="local"
-    )
+    scheduler.add_job(renew, "interval", seconds=_renewal_seconds(settings), id="lease", jobstore="local")
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         log.info("signal %d: stopping", signum)

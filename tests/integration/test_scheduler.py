@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -210,3 +211,14 @@ def test_the_scheduler_nice_value_is_bounded() -> None:
     assert Settings(scheduler_nice=19).scheduler_nice == 19
     with pytest.raises(ValidationError, match="scheduler_nice"):
         Settings(scheduler_nice=20)
+
+
+def test_the_lease_is_renewed_while_a_catch_up_runs(engine: Engine) -> None:
+    ours = runner.Lease(engine, "ours:1", dt.timedelta(seconds=1))
+    other = runner.Lease(engine, "other:2", dt.timedelta(seconds=1))
+    assert ours.take().ours
+    with runner.renewed(ours, 0.2):
+        time.sleep(2.5)  # the lease's second has passed twice over
+        assert not other.take().ours
+    time.sleep(1.5)
+    assert other.take().ours
