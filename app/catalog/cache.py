@@ -127,14 +127,16 @@ def keep(sha256: str, agreement: Agreement) -> None:
 
 
 def _entry(sha256: str) -> Path | None:
-    if not sha256.isalnum():
+    folder = _folder()
+    if folder is None or not sha256.isalnum():
         return None
-    return _folder() / f"{sha256}.{_fingerprint()}.json"
+    return folder / f"{sha256}.{_fingerprint()}.json"
 
 
-def _folder() -> Path:
+def _folder() -> Path | None:
+    """The user's cache folder (XDG); none for a user without a home."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "csbm" / "agreements"
+    return None if base.startswith("~") else Path(base) / "csbm" / "agreements"
 
 
 @cache

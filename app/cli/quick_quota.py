@@ -17,7 +17,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
-from typing import TYPE_CHECKING, NamedTuple
+from collections.abc import Callable
+from contextlib import suppress
+from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
 from app.cli.plain_table import plain_output
 from app.cli.quota_view import json_text, quota_sections
@@ -57,16 +59,38 @@ def quick_quota(args: list[str]) -> int | None:
         return None
     found, state = answer
     if options.as_json:
-        sys.stdout.write(json_text([r.as_json() for r in found.rows]))
-        return 0
+        return _delivered(lambda: sys.stdout.write(json_text([r.as_json() for r in found.rows])))
     text = plain_output(quota_sections(found, state))
     if text is None:
         from app.cli.output import show_quota  # a terminal, or a table only rich lays out
 
-        show_quota(found, state)
-    else:
-        sys.stdout.write(text)
+        return _delivered(lambda: show_quota(found, state))
+    return _delivered(lambda: sys.stdout.write(text))
+
+
+def _delivered(write: Callable[[], object]) -> int:
+    """0 once written; 1, silently, when the reader went away (``| head``), as Click ends then."""
+    try:
+        write()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        sys.stdout, sys.stderr = _Pacified(sys.stdout), _Pacified(sys.stderr)
+        return 1
     return 0
+
+
+class _Pacified:
+    """A stream whose flush at exit says nothing of a broken pipe (Click's PacifyFlushWrapper)."""
+
+    def __init__(self, wrapped: TextIO) -> None:
+        self.wrapped = wrapped
+
+    def flush(self) -> None:
+        with suppress(BrokenPipeError):
+            self.wrapped.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.wrapped, name)
 
 
 def parse(args: list[str]) -> QuotaOptions | None:
