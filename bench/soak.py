@@ -23,6 +23,7 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,31 @@ def app_processes(parent: int) -> list[int]:
         if int(fields[1]) == parent:
             children.append(int(stat.parent.name))
     return [parent, *children]
+
+
+class RssTrail:
+    """Each app process's RSS every ``every`` seconds while the measured run goes on: whether
+    the growth the soak reports levels off, or climbs to the end."""
+
+    def __init__(self, pids: list[int], every: float = 30.0) -> None:
+        self.pids, self.every = pids, every
+        self.samples: dict[str, list[int]] = {str(pid): [] for pid in pids}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> RssTrail:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(self.every):
+            for pid in self.pids:
+                if Path(f"/proc/{pid}").exists():
+                    self.samples[str(pid)].append(rss_kb(pid))
 
 
 def entry(ref: str, rnd: random.Random) -> dict[str, Any]:
@@ -208,7 +234,8 @@ def main() -> None:
             rss_start = {pid: rss_kb(pid) for pid in app_processes(server_pid)}
             load.latencies.clear()
             load.by_kind.clear()
-            asyncio.run(load.run(seconds - warmup, args.concurrency))
+            with RssTrail(list(rss_start)) as trail:
+                asyncio.run(load.run(seconds - warmup, args.concurrency))
             rss_end = {pid: rss_kb(pid) for pid in rss_start if Path(f"/proc/{pid}").exists()}
     finally:
         scheduler.send_signal(signal.SIGTERM)
@@ -235,6 +262,7 @@ def main() -> None:
         "by_request": {kind: _spread(found) for kind, found in sorted(load.by_kind.items())},
         "rss_start_kb": {str(k): v for k, v in rss_start.items()},
         "rss_growth_percent": growth,
+        "rss_kb_every_30_s": trail.samples,
         "written": {"created": created, "revised": revised},
         "ledger": {"before": before, "after": after},
         "no_write_lost_or_duplicated": after["soak_entries"] == created

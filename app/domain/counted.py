@@ -9,13 +9,14 @@ pool for all its periods.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date
 
 from app.domain.agreement import Agreement, QuotaRule, RuleKind
 from app.domain.counting import Tally, tally, units
 from app.domain.findings import Code, Finding
-from app.domain.force import ForceMemo, party_during
+from app.domain.force import party_during
+from app.domain.force_memo import ForceMemo
 from app.domain.groups import CountedGroup, keys_of, make_finding
 from app.domain.ledger import LedgerEntry
 from app.domain.limits import LimitResolver
@@ -23,6 +24,7 @@ from app.domain.periods import Period
 from app.domain.quota import QuotaRow, RowKey
 
 Parties = Mapping[str, frozenset[str]]
+PeriodGroups = tuple[Period, list[tuple[RowKey, list[LedgerEntry]]], list[RowKey]]
 
 _OVER_LIMIT_CODE = {
     RuleKind.PASSIVE: Code.BEYOND_QUOTA,
@@ -50,12 +52,20 @@ class Counter:
             found = self._parties[period] = parties_in_period(self.agreement, period)
         return found
 
-    def count_rule(
+    def rule_groups(self, rule: QuotaRule, periods: list[Period], pool: list[LedgerEntry]) -> Iterator[PeriodGroups]:
+        """The rule's groups in each period: those something counts in, with their counted
+        entries (every applicable group in its order, then the others in the order their
+        first entry is counted), and the applicable groups nothing counts in."""
+        for period, found in self.touched(rule, periods, pool).items():
+            applicable = applicable_keys(rule, self.parties(period))
+            empty = [key for key in applicable if key not in found]
+            touched = [(key, found.pop(key)) for key in applicable if key in found]
+            yield period, touched + list(found.items()), empty
+
+    def touched(
         self, rule: QuotaRule, periods: list[Period], pool: list[LedgerEntry]
-    ) -> Iterator[tuple[Period, RowKey, list[LedgerEntry]]]:
-        """The rule's groups in each period, in order, with their counted entries: every
-        applicable group (empty or not), then the others in the order their first entry
-        is counted."""
+    ) -> dict[Period, dict[RowKey, list[LedgerEntry]]]:
+        """Each period's groups something counts in, with their entries in counting order."""
         seen: dict[Period, dict[RowKey, list[LedgerEntry]]] = {period: {} for period in periods}
         # A rule's periods tile time, so the one holding the start day is the one it falls in.
         spans = [(period.start, period.end, seen[period]) for period in periods]
@@ -68,11 +78,7 @@ class Counter:
             counted = [entry] * times(rule, entry)
             for key in keys_of(rule, receiving, inspecting, entry):
                 found.setdefault(key, []).extend(counted)
-        for period, found in seen.items():
-            for key in applicable_keys(rule, self.parties(period)):
-                yield period, key, found.pop(key, [])
-            for key, entries in found.items():
-                yield period, key, entries
+        return seen
 
     def _counted(self, pool: list[LedgerEntry]) -> list[tuple[LedgerEntry, date, str, str]]:
         """The pool's entries that count at all, each with its start day and its receiving
@@ -93,64 +99,74 @@ class Counter:
         return CountedGroup(rule=rule, period=period, key=key, limit=limit, entries=entries)
 
     def row(self, group: CountedGroup) -> QuotaRow:
-        used = sum(1 for e in group.entries if tally(self.agreement, e) is Tally.USED)
-        return self._row(group.rule, group.period, group.key, group.limit.value, used, len(group.entries) - used)
+        used = self._used(group.entries)
+        return self._builder(group.rule, group.period)(group.key, used, len(group.entries) - used)
 
-    def empty_rows(self, rule: QuotaRule, period: Period, keys: list[RowKey]) -> list[QuotaRow]:
-        """The rows of groups nothing counts in, built in one loop: they are most rows of a
-        year (every pair of parties has one), and what they share is looked up once."""
-        year, day = period.start.year, self._day(period)
-        resolve, of_row, sides = self.resolver.resolve, self.force.of_row, self._sides
-        fixed = (self.agreement.id, rule.id, str(rule.kind), str(rule.activity))
-        rows = []
-        for key in keys:
-            receiving, inspecting, obj = key
-            standing, changed = of_row(*sides(rule, key, period), period.start, day)
-            limit = resolve(rule, receiving, inspecting, year).value
-            rows.append(
-                QuotaRow(
-                    *fixed,
-                    receiving,
-                    inspecting,
-                    obj,
-                    period.start,
-                    period.end,
-                    limit,
-                    0,
-                    0,
-                    str(standing.force),
-                    standing.since,
-                    changed,
-                )
-            )
+    def period_rows(
+        self, rule: QuotaRule, period: Period, touched: list[tuple[RowKey, list[LedgerEntry]]], empty: list[RowKey]
+    ) -> list[QuotaRow]:
+        """A rule period's rows, for the groups something counts in and for the others, built
+        in one loop: they are most rows of a year (every pair of parties has one), and what
+        they share is looked up once."""
+        build = self._builder(rule, period)
+        rows = [build(key, 0, 0) for key in empty]
+        for key, entries in touched:
+            used = self._used(entries)
+            rows.append(build(key, used, len(entries) - used))
         return rows
+
+    def _used(self, entries: list[LedgerEntry]) -> int:
+        return sum(1 for e in entries if tally(self.agreement, e) is Tally.USED)
+
+    def _builder(self, rule: QuotaRule, period: Period) -> Callable[[RowKey, int, int], QuotaRow]:
+        day, limit_of, sides = self._day(period), self._limits(rule, period.start.year), self._fast_sides(rule, period)
+        of_row, first, last = self.force.of_row, period.start, period.end
+        fixed = (self.agreement.id, rule.id, str(rule.kind), str(rule.activity))
+
+        def build(key: RowKey, used: int, pending: int) -> QuotaRow:
+            standing, changed = of_row(*sides(key), first, day)
+            return QuotaRow(
+                *fixed, *key, first, last, limit_of(key), used, pending, str(standing.force), standing.since, changed
+            )
+
+        return build
+
+    def _limits(self, rule: QuotaRule, year: int) -> Callable[[RowKey], int | None]:
+        """The rule's limit for a group: looked up by its owner alone where the owner's limit
+        refers to no other rule (a cap between two parties is owned by the receiving one)."""
+        resolve, by_owner = self.resolver.resolve, dict[str | None, int | None]()
+        owner_at = 1 if rule.kind is RuleKind.ACTIVE else 0
+
+        def limit_of(key: RowKey) -> int | None:
+            owner = key[owner_at]
+            if owner in by_owner:
+                return by_owner[owner]
+            value = resolve(rule, key[0], key[1], year).value
+            if not (rule.limit_for(owner) if owner else rule.limit).refs:
+                by_owner[owner] = value
+            return value
+
+        return limit_of
 
     def _day(self, period: Period) -> date:
         """The day a row's force is read on: the period's end, or the replay's day within it."""
         return period.end if self.as_of is None else min(max(self.as_of, period.start), period.end)
 
-    def _row(
-        self, rule: QuotaRule, period: Period, key: RowKey, limit: int | None, used: int, pending: int
-    ) -> QuotaRow:
-        one, other = self._sides(rule, key, period)
-        standing, changed = self.force.of_row(one, other, period.start, self._day(period))
-        return QuotaRow(
-            agreement=self.agreement.id,
-            rule=rule.id,
-            kind=str(rule.kind),
-            activity=str(rule.activity),
-            receiving_state=key[0],
-            inspecting_state=key[1],
-            object=key[2],
-            period_start=period.start,
-            period_end=period.end,
-            limit=limit,
-            used=used,
-            pending=pending,
-            force=str(standing.force),
-            force_since=standing.since,
-            force_changed=changed,
-        )
+    def _fast_sides(
+        self, rule: QuotaRule, period: Period
+    ) -> Callable[[RowKey], tuple[frozenset[str], frozenset[str] | None]]:
+        """``_sides`` for a period's applicable groups, whose parties are the period's own:
+        their states are looked up in one dict, not through the memo's keys."""
+        members = self.parties(period)
+        if rule.kind is RuleKind.ACTIVE:
+            return lambda key: (members[key[1]], None) if key[1] in members else self._sides(rule, key, period)
+        if rule.scopes_inspecting:
+            return lambda key: (
+                (members[key[0]], members[key[1]])
+                if key[0] in members and key[1] in members
+                else self._sides(rule, key, period)
+            )
+        return lambda key: (members[key[0]], None) if key[0] in members else self._sides(rule, key, period)
 
     def _sides(self, rule: QuotaRule, key: RowKey, period: Period) -> tuple[frozenset[str], frozenset[str] | None]:
         """The states on each side of a row's obligation: one side for a passive or an active

@@ -10,7 +10,6 @@ property tests hold this to.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -85,16 +84,12 @@ def evaluate(
         if rule.kind is RuleKind.CONCURRENCY:
             findings += concurrency_findings(agreement, rule, pool, resolver, missing, wanted)
             continue
-        empty: dict[Period, list[RowKey]] = defaultdict(list)
-        for period, key, counted in counter.count_rule(rule, rule.period.overlapping(start, end), pool):
-            if not counted:  # no finding, and a refusal's check finds the same limit without it
-                empty[period].append(key)
-                continue
-            group = groups[(rule.id, period, key)] = counter.group(rule, period, key, counted)
-            rows += [counter.row(group)] if with_rows else []
-            findings += group_findings(agreement, group, missing, unbound, wanted)
-        for period, keys in empty.items() if with_rows else ():
-            rows += counter.empty_rows(rule, period, keys)
+        # An empty group has no finding, and a refusal's check finds the same limit without it.
+        for period, touched, empty in counter.rule_groups(rule, rule.period.overlapping(start, end), pool):
+            for key, counted in touched:
+                group = groups[(rule.id, period, key)] = counter.group(rule, period, key, counted)
+                findings += group_findings(agreement, group, missing, unbound, wanted)
+            rows += counter.period_rows(rule, period, touched, empty) if with_rows else []
     findings += refusal_findings(agreement, pool, groups, resolver, wanted)
     starts = {e.ref: e.start_day for e in pool}
     in_window = [f for f in findings if f.entry_ref is None or start <= starts[f.entry_ref] <= end]
@@ -123,18 +118,12 @@ def evaluate_rows(
     counter = Counter(agreement, LimitResolver(agreement, declarations), as_of)
     rows: list[QuotaRow] = []
     for rule in agreement.quota_rules:
-        if rule.kind is RuleKind.CONCURRENCY:
-            continue
-        empty: dict[Period, list[RowKey]] = defaultdict(list)
-        for period, key, counted in counter.count_rule(rule, rule.period.overlapping(start, end), pool):
-            if wanted is not None and not wanted(key):
-                continue
-            if counted:
-                rows.append(counter.row(counter.group(rule, period, key, counted)))
-            else:
-                empty[period].append(key)
-        for period, keys in empty.items():
-            rows += counter.empty_rows(rule, period, keys)
+        if rule.kind is not RuleKind.CONCURRENCY:
+            for period, touched, empty in counter.rule_groups(rule, rule.period.overlapping(start, end), pool):
+                if wanted is not None:
+                    empty = [key for key in empty if wanted(key)]
+                    touched = [(key, counted) for key, counted in touched if wanted(key)]
+                rows += counter.period_rows(rule, period, touched, empty)
     return sorted(rows, key=QuotaRow.sort_key)
 
 

@@ -23,6 +23,7 @@ from app.domain.findings import Finding
 from app.domain.ledger import LedgerEntry
 from app.domain.limits import DeclarationKey
 from app.domain.quota import QuotaRow, RowKey
+from app.services.collection import collection_paused
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +45,7 @@ def declarations_for(
     return repo.declarations(session, years=range(first.year - 1, last.year + 1), as_of=as_of, owners=owners)
 
 
+@collection_paused
 def evaluate_range(
     session: Session,
     agreements: Mapping[str, Agreement],
@@ -81,6 +83,7 @@ def evaluate_range(
     ]
 
 
+@collection_paused
 def rows_in_range(
     session: Session,
     agreements: Mapping[str, Agreement],

@@ -1,0 +1,81 @@
+"""The collector pause around evaluations: off inside, back as it was after."""
+
+from __future__ import annotations
+
+import gc
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from app.services.collection import collection_paused
+
+
+@pytest.fixture(autouse=True)
+def collector_restored() -> Iterator[None]:
+    before = gc.isenabled()
+    yield
+    (gc.enable if before else gc.disable)()
+
+
+@collection_paused
+def seen_inside() -> bool:
+    return gc.isenabled()
+
+
+def test_paused_inside_and_enabled_after() -> None:
+    gc.enable()
+    assert seen_inside() is False
+    assert gc.isenabled()
+
+
+def test_left_disabled_when_it_was_disabled() -> None:
+    gc.disable()
+    assert seen_inside() is False
+    assert not gc.isenabled()
+
+
+def test_enabled_again_after_an_error() -> None:
+    gc.enable()
+
+    @collection_paused
+    def failing() -> None:
+        raise ValueError("boom")
+
+    with pytest.raises(ValueError, match="boom"):
+        failing()
+    assert gc.isenabled()
+
+
+def test_nested_pauses_end_with_the_outer_one() -> None:
+    gc.enable()
+
+    @collection_paused
+    def outer() -> tuple[bool, bool]:
+        inner = seen_inside()
+        return inner, gc.isenabled()
+
+    assert outer() == (False, False)
+    assert gc.isenabled()
+
+
+def test_concurrent_pauses_end_when_the_last_one_ends() -> None:
+    gc.enable()
+    first_inside, release = threading.Event(), threading.Event()
+    states: list[bool] = []
+
+    @collection_paused
+    def long_running() -> None:
+        first_inside.set()
+        release.wait(5)
+        states.append(gc.isenabled())
+
+    worker = threading.Thread(target=long_running)
+    worker.start()
+    first_inside.wait(5)
+    states.append(seen_inside())  # starts and ends while the other is still inside
+    states.append(gc.isenabled())  # the other pause still holds
+    release.set()
+    worker.join(5)
+    assert states == [False, False, False]
+    assert gc.isenabled()
