@@ -18,6 +18,7 @@ from app.db.quota_reads import declarations_in, entries_in_windows
 from app.domain.agreement import Agreement
 from app.domain.engine import entry_window, evaluate_rows
 from app.domain.quota import QuotaRow, RowKey
+from app.services.collection import collection_paused
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from app.db.plain import PlainSession
 
 
+@collection_paused
 def rows_in_range(
     session: Session | PlainSession,
     agreements: Mapping[str, Agreement],
