@@ -2,8 +2,9 @@
 
 Importing rich and laying a table out with it is a third of what a quick ``csbm quota``
 costs. This draws the case that needs no layout decisions: styles that a pipe does not
-show, every cell printable ASCII without markup or emoji syntax, and a table narrower
-than the console, so no column wraps. Anything else gives None and rich draws it.
+show, text of printable characters one cell wide each, without markup or emoji syntax,
+and a table narrower than the console, so no column wraps. Anything else gives None and
+rich draws it.
 tests/unit/test_quota_fast_path.py holds the two to the same characters.
 """
 
@@ -34,10 +35,18 @@ def _plain_console() -> bool:
     return (getattr(stream, "encoding", None) or "utf-8").lower().startswith("utf")
 
 
+# Characters one cell wide, by rich's own table of them (rich/cells.py): ASCII, Latin, Greek, Cyrillic.
+_NARROW = frozenset(
+    chr(c)
+    for first, last in ((0x20, 0x7E), (0xA0, 0xAC), (0xAE, 0x2FF), (0x370, 0x482))
+    for c in range(first, last + 1)
+)
+
+
 def _plain(text: str) -> bool:
-    """Text rich shows exactly as written: printable ASCII, no markup, no :emoji: code,
-    no space at either end (justifying strips it)."""
-    shown = text.isascii() and text.isprintable() and text == text.strip()
+    """Text rich shows exactly as written: printable and one cell a character, no markup,
+    no :emoji: code, no space at either end (justifying strips it)."""
+    shown = _NARROW.issuperset(text) and text.isprintable() and text == text.strip()
     return shown and not any(c in text for c in "[]\\") and text.count(":") < 2
 
 

@@ -18,10 +18,11 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rich.cells import cell_len
 from rich.console import Console
 from typer.testing import CliRunner
 
-from app.cli import app
+from app.cli import app, plain_table
 from app.cli.output import markup, rich_table
 from app.cli.plain_table import PIPE_WIDTH, plain_output
 from app.cli.quick_quota import QuotaOptions, parse
@@ -160,7 +161,7 @@ def test_options_are_read_as_click_reads_them_or_left_to_it() -> None:
         assert parse(refused) is None
 
 
-_WORDS = st.text(st.sampled_from("abcXYZ019 -.&?/():"), max_size=30)  # what quota tables hold
+_WORDS = st.text(st.sampled_from("abcXYZ019 -.&?/():éБЎі"), max_size=30)  # what quota tables hold
 _ANY = st.text(st.characters(min_codepoint=32, max_codepoint=126) | st.sampled_from("é—\t:[]\\"), max_size=30)
 
 
@@ -203,6 +204,12 @@ def test_the_plain_table_is_what_rich_draws_to_a_pipe(sections: list[TableView |
     drawn = plain_output(sections)
     if drawn is not None:
         assert drawn == rich_draws(sections)
+
+
+def test_what_the_plain_table_takes_for_one_cell_rich_measures_as_one() -> None:
+    for character in plain_table._NARROW:
+        if character.isprintable():
+            assert cell_len(character) == 1, hex(ord(character))
 
 
 def test_plain_tables_are_drawn_for_ordinary_quota_text() -> None:
