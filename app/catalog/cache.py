@@ -16,14 +16,13 @@ read is ignored (and rebuilt); a cache that cannot be written is not used.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import os
+import zlib
 from collections.abc import Callable, Mapping
 from datetime import date
 from enum import Enum
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from app.domain import agreement as _agreement_module
@@ -104,8 +103,11 @@ def decode(data: Any) -> Any:
 def cached(sha256: str) -> Agreement | None:
     """The agreement built from the document with this hash, if one was kept."""
     path = _entry(sha256)
+    if path is None:
+        return None
     try:
-        found = decode(json.loads(path.read_bytes())) if path is not None else None
+        with open(path, "rb") as stream:
+            found = decode(json.loads(stream.read()))
     except (OSError, ValueError, KeyError, TypeError):
         return None
     return found if isinstance(found, Agreement) else None
@@ -118,31 +120,36 @@ def keep(sha256: str, agreement: Agreement) -> None:
         return
     try:
         data = json.dumps(encode(agreement), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f"{path.name}.{os.getpid()}.part")
-        partial.write_bytes(data)
-        partial.replace(path)  # readers see a whole entry or none
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        partial = f"{path}.{os.getpid()}.part"
+        with open(partial, "wb") as stream:
+            stream.write(data)
+        os.replace(partial, path)  # readers see a whole entry or none
     except (OSError, TypeError):
         return
 
 
-def _entry(sha256: str) -> Path | None:
+# Paths as strings, not pathlib: pathlib's import is a tenth of a quick command's.
+def _entry(sha256: str) -> str | None:
     folder = _folder()
     if folder is None or not sha256.isalnum():
         return None
-    return folder / f"{sha256}.{_fingerprint()}.json"
+    return os.path.join(folder, f"{sha256}.{_fingerprint()}.json")
 
 
-def _folder() -> Path | None:
+def _folder() -> str | None:
     """The user's cache folder (XDG); none for a user without a home."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return None if base.startswith("~") else Path(base) / "csbm" / "agreements"
+    return None if base.startswith("~") else os.path.join(base, "csbm", "agreements")
 
 
 @cache
 def _fingerprint() -> str:
-    root = Path(__file__).resolve().parent.parent
-    digest = hashlib.sha256()
+    """A checksum of the code an entry depends on (zlib's: hashlib loads OpenSSL, and a stale
+    entry only has to be told apart from a current one)."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    checksum = 0
     for name in _BUILT_BY:
-        digest.update((root / name).read_bytes())
-    return digest.hexdigest()[:16]
+        with open(os.path.join(root, name), "rb") as stream:
+            checksum = zlib.crc32(stream.read(), checksum)
+    return f"{checksum:08x}"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.catalog import cache
@@ -15,6 +14,8 @@ from app.domain.agreement import Agreement, Limit, LimitKind, Source, TimingKind
 from app.domain.periods import PeriodKind, PeriodSpec
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from sqlalchemy.orm import Session
 
     from app.db.models import AgreementVersion
