@@ -109,6 +109,14 @@ def test_a_table_only_rich_lays_out_is_drawn_by_rich_with_the_same_rows(demo: st
     assert heavy == ["rich"]
 
 
+def test_forced_colours_are_drawn_by_rich(demo: str, environment: dict[str, str]) -> None:
+    general, heavy = both(
+        ["--year", "2025", "--state", "BY", "--database-url", demo], {**environment, "FORCE_COLOR": "1"}
+    )
+    assert "\x1b[" in general.stdout
+    assert heavy == ["rich"]
+
+
 @pytest.mark.parametrize(
     "args",
     [
