@@ -68,6 +68,10 @@ COMMANDS = {
 
 def main() -> None:
     code = quick_help(sys.argv[1:], COMMANDS)
+    if code is None and sys.argv[1:2] == ["quota"]:
+        from app.cli.quick_quota import quick_quota
+
+        code = quick_quota(sys.argv[2:])
     if code is not None:
         sys.exit(code)
     from app.cli.root import run

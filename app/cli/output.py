@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from app.cli import quota_view
+from app.cli.quota_view import EVERY_PARTY, Cell, Line, TableView, quota_sections
+from app.cli.quota_view import print_json as print_json
 from app.domain.findings import Finding, Severity
 from app.domain.quota import QuotaRow
 
@@ -48,102 +49,32 @@ def emit_rows(as_json: bool, rows: Sequence[Row], line: Callable[[Row], str], em
         console.print(empty)
 
 
-def print_json(data: Any) -> None:
-    # Indented for a person at a terminal; compact otherwise, which lets the json
-    # module use its C encoder (several times faster on large quota tables).
-    indent = 2 if sys.stdout.isatty() else None
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=indent) + "\n")
+def markup(cell: Cell) -> str:
+    """A cell of the shared view as rich markup: user text escaped, a style around it."""
+    text = escape(cell.text) if cell.user else cell.text
+    return f"[{cell.style}]{text}[/]" if cell.style else text
 
 
-_ACTIVITY_LABEL = {
-    "inspection": "inspections",
-    "evaluation_visit": "eval. visits",
-    "declared_site_inspection": "declared-site insp.",
-    "challenge_inspection": "challenge insp.",
-    "observation_flight": "flights",
-}
-_KIND_LABEL = {
-    "passive": "quota",
-    "per_inspecting_state": "per state",
-    "pair": "bilateral",
-    "active": "active quota",
-    "per_object": "per unit",
-    "per_object_per_inspecting_state": "per unit & state",
-}
-
-
-def rule_label(row: QuotaRow) -> str:
-    return f"{_ACTIVITY_LABEL.get(row.activity, row.activity)}: {_KIND_LABEL.get(row.kind, row.kind)}"
-
-
-def period_label(start: date, end: date) -> str:
-    """2025 for a calendar year, 2025Q2 for a quarter, 2024/25 for a treaty year, else the range."""
-    if (start.month, start.day, end.month, end.day) == (1, 1, 12, 31) and start.year == end.year:
-        return str(start.year)
-    if end.year == start.year + 1 and end + timedelta(days=1) == start.replace(year=start.year + 1):
-        return f"{start.year}/{end.year % 100:02d}"
-    if start.day == 1 and start.month in (1, 4, 7, 10) and end == _quarter_end(start):
-        return f"{start.year}Q{(start.month - 1) // 3 + 1}"
-    return f"{start}..{end}"
-
-
-def _quarter_end(start: date) -> date:
-    month = start.month + 3
-    first_after = date(start.year + (month > 12), (month - 1) % 12 + 1, 1)
-    return first_after - timedelta(days=1)
-
-
-def _remaining_cell(row: QuotaRow) -> str:
-    text = row.describe_remaining()
-    if not row.binds:
-        return f"[dim]{text}[/]"
-    if row.limit is None:
-        return f"[yellow]{text}[/]"
-    if row.remaining is not None and row.remaining < 0:
-        return f"[red]{text}[/]"
-    return text
+def rich_table(view: TableView) -> Table:
+    table = Table(title=view.title, title_justify="left")
+    for c in view.columns:
+        table.add_column(c.header, justify=c.justify, no_wrap=c.no_wrap, overflow=c.overflow, min_width=c.min_width)
+    for row in view.rows:
+        table.add_row(*(markup(cell) for cell in row))
+    return table
 
 
 def quota_table(title: str, rows: Sequence[QuotaRow], party_columns: Sequence[tuple[str, str]]) -> Table:
     """A quota table; ``party_columns`` picks which of receiving/inspecting/object to show."""
-    table = Table(title=title, title_justify="left")
-    table.add_column("agreement", no_wrap=True)
-    table.add_column("quota")
-    table.add_column("period", no_wrap=True)
-    for header, _ in party_columns:
-        table.add_column(header, overflow="fold")
-    for name in ("limit", "used", "pending"):
-        table.add_column(name, justify="right")
-    table.add_column("remaining", min_width=12)
-    for r in rows:
-        parties = [escape(getattr(r, attribute) or "-") for _, attribute in party_columns]
-        table.add_row(
-            r.agreement,
-            rule_label(r),
-            period_label(r.period_start, r.period_end),
-            *parties,
-            "?" if r.limit is None else str(r.limit),
-            str(r.used),
-            str(r.pending),
-            _remaining_cell(r),
-        )
-    return table
+    return rich_table(quota_view.quota_table(title, rows, party_columns))
 
 
 def show_quota(status: QuotaStatus, state: str | None) -> None:
-    if state is None:
-        columns = [("receiving", "receiving_state"), ("inspecting", "inspecting_state"), ("object", "object")]
-        console.print(quota_table("Quota status", status.accept, columns))
-    else:
-        accept = quota_table(
-            f"What {state} must still accept", status.accept, [("from", "inspecting_state"), ("object", "object")]
-        )
-        console.print(accept)
-        console.print(quota_table(f"What {state} may still conduct", status.conduct, [("in", "receiving_state")]))
-    if status.hidden:
-        console.print(
-            f"[dim]{status.hidden} pairwise rows with nothing used or pending are hidden; --all shows them.[/]"
-        )
+    for section in quota_sections(status, state):
+        if isinstance(section, Line):
+            console.print(markup(Cell(section.text, section.style)))
+        else:
+            console.print(rich_table(section))
 
 
 def show_findings(findings: Iterable[Finding]) -> None:
@@ -167,8 +98,7 @@ def show_findings(findings: Iterable[Finding]) -> None:
 
 
 def show_check(result: CheckResult) -> None:
-    columns = [("receiving", "receiving_state"), ("inspecting", "inspecting_state"), ("object", "object")]
-    table = quota_table(f"Quota impact of {result.entry.ref}", [after for _, after in result.rows], columns)
+    table = quota_table(f"Quota impact of {result.entry.ref}", [after for _, after in result.rows], EVERY_PARTY)
     console.print(table)
     if result.findings:
         show_findings(result.findings)

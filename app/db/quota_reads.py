@@ -1,62 +1,115 @@
-"""The read path quota status takes: every agreement's entries of its window in one
-query, as plain tuples of only the columns an entry needs.
+"""The reads quota status takes, written once as SQL both drivers run.
 
-The general queries (app/db/repositories.py) build ORM-aware rows and domain
-entries checked field by field; at a year of tens of thousands of entries that
-cost more than the quota engine itself.
+Every agreement's entries of its window in one query, as plain tuples of only the
+columns an entry needs; the declarations of the years a limit may use; the agreements'
+current documents. The general queries (app/db/repositories.py) build ORM-aware rows
+and domain entries checked field by field; at a year of tens of thousands of entries
+that cost more than the quota engine itself.
+
+The same text runs through SQLAlchemy (a Session, on SQLite and PostgreSQL) and
+through the standard library's sqlite3 (a PlainSession, app/db/plain.py), which a
+quick ``csbm quota`` uses without importing SQLAlchemy. Nothing heavy is imported here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import Session
-
-from app.db.models import EntryRevision
-from app.db.repositories import _visible, ref_per_row
+from app.db.plain import PlainSession
 from app.domain.agreement import Activity
 from app.domain.ledger import Cause, LedgerEntry, Status, parse_guests, stored_entry
 from app.domain.moments import stored_moment
 
-# In LEDGER_COLUMNS order.
-_COLUMNS = (
-    ref_per_row(),
-    EntryRevision.agreement,
-    EntryRevision.activity,
-    EntryRevision.inspecting_state,
-    EntryRevision.receiving_state,
-    EntryRevision.requested_iso,
-    EntryRevision.replied_iso,
-    EntryRevision.start_iso,
-    EntryRevision.end_iso,
-    EntryRevision.status,
-    EntryRevision.team_size,
-    EntryRevision.location,
-    EntryRevision.object,
-    EntryRevision.notes,
-    EntryRevision.guests,
-    EntryRevision.cause,
-)
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from app.domain.limits import DeclarationKey
+
+# The latest revision recorded by :as_of, found per row from the (entry_id, revision)
+# key (repositories._latest_by says why: not NOT EXISTS), its ref by primary key.
+_ENTRIES = """SELECT (SELECT ledger_entries.ref FROM ledger_entries WHERE ledger_entries.id = r.entry_id) AS ref,
+ r.agreement, r.activity, r.inspecting_state, r.receiving_state, r.requested_iso, r.replied_iso, r.start_iso,
+ r.end_iso, r.status, r.team_size, r.location, r.object, r.notes, r.guests, r.cause
+FROM entry_revisions AS r
+WHERE ({windows}){recorded} AND r.revision = (SELECT max(later.revision) FROM entry_revisions AS later
+ WHERE later.entry_id = r.entry_id{later_recorded})"""
+_WINDOW = "r.agreement = :a{i} AND r.start_on BETWEEN :f{i} AND :l{i}"
+
+_DECLARATIONS = """SELECT d.state, d.year, d.name, v.value
+FROM declarations AS d JOIN declaration_revisions AS v ON v.declaration_id = d.id
+WHERE d.year IN ({years}) AND NOT (EXISTS (SELECT * FROM declaration_revisions AS later
+ WHERE later.declaration_id = v.declaration_id AND later.revision > v.revision{later_recorded})){recorded}"""
+
+_DOCUMENTS = """SELECT a.agreement_id, a.sha256, a.content, a.filename FROM agreement_versions AS a
+WHERE NOT (EXISTS (SELECT * FROM agreement_versions AS later
+ WHERE later.agreement_id = a.agreement_id AND later.version > a.version{later_recorded})){recorded}
+ORDER BY a.agreement_id"""
+
+
+def _rows(session: Session | PlainSession, sql: str, params: Mapping[str, Any]) -> list[Any]:
+    if isinstance(session, PlainSession):
+        return session.rows(sql, params)
+    from sqlalchemy import bindparam, text
+
+    from app.db.types import UtcDateTime
+
+    # A moment is bound as the columns store it (UTC), which the statement cannot say.
+    moments = [bindparam(name, type_=UtcDateTime()) for name, v in params.items() if isinstance(v, dt.datetime)]
+    return list(session.connection().execute(text(sql).bindparams(*moments), dict(params)))
+
+
+def _replayed(sql: str, as_of: dt.datetime | None, alias: str, column: str, **parts: str) -> tuple[str, dict[str, Any]]:
+    """The statement with its "recorded by as_of" conditions, or none without a replay."""
+    if as_of is None:
+        return sql.format(recorded="", later_recorded="", **parts), {}
+    conditions = {"recorded": f" AND {alias}.{column} <= :as_of", "later_recorded": f" AND later.{column} <= :as_of"}
+    return sql.format(**conditions, **parts), {"as_of": as_of}
 
 
 def entries_in_windows(
-    session: Session, windows: Mapping[str, tuple[dt.date, dt.date]], as_of: dt.datetime | None = None
+    session: Session | PlainSession, windows: Mapping[str, tuple[dt.date, dt.date]], as_of: dt.datetime | None = None
 ) -> dict[str, list[LedgerEntry]]:
     """Each agreement's entries (as of ``as_of``) whose start falls in its window [first, last]."""
     found: dict[str, list[LedgerEntry]] = {agreement: [] for agreement in windows}
     if not windows:
         return found
-    within = [
-        and_(EntryRevision.agreement == agreement, EntryRevision.start_on.between(first, last))
-        for agreement, (first, last) in windows.items()
-    ]
-    query = _visible(select(*_COLUMNS).where(or_(*within)), as_of)
-    for row in session.connection().execute(query):
+    params: dict[str, Any] = {}
+    for i, (agreement, (first, last)) in enumerate(windows.items()):
+        params |= {f"a{i}": agreement, f"f{i}": first, f"l{i}": last}
+    within = " OR ".join(_WINDOW.format(i=i) for i in range(len(windows)))
+    sql, moment = _replayed(_ENTRIES, as_of, "r", "recorded_at", windows=within)
+    for row in _rows(session, sql, params | moment):
         found[row[1]].append(_entry(row))
     return found
+
+
+def declarations_in(
+    session: Session | PlainSession, years: Iterable[int], as_of: dt.datetime | None = None
+) -> dict[DeclarationKey, int]:
+    """Every party's declared figures of ``years`` (as of ``as_of``): (state, year, name) to value."""
+    chosen = sorted(set(years))
+    if not chosen:
+        return {}
+    params: dict[str, Any] = {f"y{i}": year for i, year in enumerate(chosen)}
+    sql, moment = _replayed(_DECLARATIONS, as_of, "v", "recorded_at", years=", ".join(f":{name}" for name in params))
+    return {(state, year, name): value for state, year, name, value in _rows(session, sql, params | moment)}
+
+
+class Document(NamedTuple):
+    """An agreement's file as loaded: its id, hash, text and file name."""
+
+    agreement_id: str
+    sha256: str
+    content: str
+    filename: str
+
+
+def agreement_documents(session: Session | PlainSession, as_of: dt.datetime | None = None) -> list[Document]:
+    """The latest loaded document of every agreement (loaded by ``as_of``), by id."""
+    sql, moment = _replayed(_DOCUMENTS, as_of, "a", "loaded_at")
+    return [Document(*row) for row in _rows(session, sql, moment)]
 
 
 # Enum members by their stored value: a dict lookup, not Enum's call machinery, per row.

@@ -5,18 +5,20 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.orm import Session
-
-from app.catalog.loader import load_directory, parse_agreement
-from app.db import repositories as repo
-from app.db.migrate import shipped_path
-from app.db.models import AgreementVersion
+from app.catalog import cache
+from app.db.plain import PlainSession
+from app.db.quota_reads import agreement_documents
 from app.domain.agreement import Agreement, Limit, LimitKind, Source, TimingKind, TimingRule
 from app.domain.periods import PeriodKind, PeriodSpec
-from app.services.accounts import audit
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from sqlalchemy.orm import Session
+
+    from app.db.models import AgreementVersion
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,16 +33,23 @@ class LoadResult:
 
 
 def shipped_agreements() -> Path:
+    from app.db.migrate import shipped_path
+
     return shipped_path("agreements")
 
 
 def load_agreements(session: Session, directory: Path | None, *, at: dt.datetime, by: str) -> list[LoadResult]:
     """Validate every file first (CatalogError on any problem, nothing written),
     then store each agreement as a new version only when its content changed."""
+    from app.catalog.loader import load_directory
+    from app.db import repositories as repo
+    from app.services.accounts import audit
+
     loaded = load_directory(directory or shipped_agreements())
     current = {v.agreement_id: v for v in repo.agreement_versions(session)}
     results = []
     for item in loaded:
+        cache.keep(item.sha256, item.agreement)
         previous = current.get(item.agreement.id)
         if previous is not None and previous.sha256 == item.sha256:
             results.append(LoadResult(item.agreement.id, previous.version, False, item.sha256))
@@ -69,15 +78,25 @@ def load_agreements(session: Session, directory: Path | None, *, at: dt.datetime
 
 @lru_cache(maxsize=64)
 def _parsed(sha256: str, content: str, filename: str) -> Agreement:
-    return parse_agreement(content, filename).agreement
+    """The agreement a stored document holds: validated when it was loaded, so built
+    again from the cache (app/catalog/cache.py) when it was built before."""
+    found = cache.cached(sha256)
+    if found is None:
+        from app.catalog.loader import parse_agreement
+
+        found = parse_agreement(content, filename).agreement
+        cache.keep(sha256, found)
+    return found
 
 
-def agreements_as_of(session: Session, as_of: dt.datetime | None = None) -> dict[str, Agreement]:
+def agreements_as_of(session: Session | PlainSession, as_of: dt.datetime | None = None) -> dict[str, Agreement]:
     """The agreements as loaded at ``as_of`` (now when None), so old answers replay."""
-    return {v.agreement_id: _parsed(v.sha256, v.content, v.filename) for v in repo.agreement_versions(session, as_of)}
+    return {d.agreement_id: _parsed(d.sha256, d.content, d.filename) for d in agreement_documents(session, as_of)}
 
 
 def agreement_versions(session: Session, as_of: dt.datetime | None = None) -> list[AgreementVersion]:
+    from app.db import repositories as repo
+
     return repo.agreement_versions(session, as_of)
 
 

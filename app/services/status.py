@@ -10,8 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
 from app.domain.agreement import Agreement
 from app.domain.errors import DomainError
@@ -21,8 +20,13 @@ from app.domain.quota import QuotaRow
 from app.domain.summary import shown_rows
 from app.services import catalog
 from app.services.errors import InvalidInput
-from app.services.evaluation import evaluate_range, findings_of, party_has_state, rows_in_range
+from app.services.quota_rows import party_has_state, rows_in_range
 from app.services.states import checked_state
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from app.db.plain import PlainSession
 
 FIRST_YEAR, LAST_YEAR = 1990, 2100
 MAX_RANGE_YEARS = 40  # a findings range: the whole life of the oldest agreement, not more
@@ -54,7 +58,7 @@ def chosen_year(year: int | None, as_of: dt.datetime | None, today: dt.date) -> 
 
 
 def chosen_agreements(
-    session: Session, agreement: str | None, as_of: dt.datetime | None = None
+    session: Session | PlainSession, agreement: str | None, as_of: dt.datetime | None = None
 ) -> dict[str, Agreement]:
     """The agreements loaded (as of a replay), refusing a filter that names none of them."""
     agreements = catalog.agreements_as_of(session, as_of)
@@ -74,7 +78,7 @@ class QuotaQuery:
 
 
 def quota_query(
-    session: Session,
+    session: Session | PlainSession,
     *,
     year: int | None,
     agreement: str | None,
@@ -92,7 +96,7 @@ def quota_query(
     )
 
 
-def rows_of(session: Session, query: QuotaQuery) -> list[QuotaRow]:
+def rows_of(session: Session | PlainSession, query: QuotaQuery) -> list[QuotaRow]:
     """Every quota row of the year, in both directions."""
     start, end = dt.date(query.year, 1, 1), dt.date(query.year, 12, 31)
     return rows_in_range(
@@ -110,7 +114,7 @@ class QuotaStatus:
     hidden: int  # untouched pairwise rows left out (see app/domain/summary.py)
 
 
-def quota_status(session: Session, query: QuotaQuery, *, show_all: bool = False) -> QuotaStatus:
+def quota_status(session: Session | PlainSession, query: QuotaQuery, *, show_all: bool = False) -> QuotaStatus:
     rows = rows_of(session, query)
     visible = rows if show_all else shown_rows(rows)
     if query.state is None:
@@ -182,6 +186,8 @@ def findings_query(
 
 def findings(session: Session, query: FindingsQuery) -> list[Finding]:
     """The findings about entries that start in the range, of the agreement and state asked for."""
+    from app.services.evaluation import evaluate_range, findings_of
+
     evaluations = evaluate_range(
         session,
         query.agreements,
