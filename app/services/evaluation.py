@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from functools import partial
 
@@ -18,12 +18,18 @@ from sqlalchemy.orm import Session
 from app.db import repositories as repo
 from app.db.quota_reads import entries_in_windows
 from app.domain.agreement import Agreement
-from app.domain.engine import Evaluation, entry_window, evaluate, evaluate_rows
+from app.domain.engine import Evaluation, entry_window, evaluate
 from app.domain.findings import Finding
 from app.domain.ledger import LedgerEntry
 from app.domain.limits import DeclarationKey
-from app.domain.quota import QuotaRow, RowKey
+from app.domain.quota import QuotaRow
 from app.services.collection import collection_paused
+
+# A quota status's rows are read and built in app/services/quota_rows.py, which a quick
+# `csbm quota` imports without SQLAlchemy (it carries @collection_paused there).
+from app.services.quota_rows import key_concerns as key_concerns
+from app.services.quota_rows import party_has_state as party_has_state
+from app.services.quota_rows import rows_in_range as rows_in_range
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,38 +89,6 @@ def evaluate_range(
     ]
 
 
-@collection_paused
-def rows_in_range(
-    session: Session,
-    agreements: Mapping[str, Agreement],
-    *,
-    start: dt.date,
-    end: dt.date,
-    agreement: str | None = None,
-    as_of: dt.datetime | None = None,
-    state: str | None = None,
-) -> list[QuotaRow]:
-    """Every agreement's quota rows over the range, in order, as ``quota_rows`` gives them,
-    without building findings: a quota status shows none. With a state, only the rows
-    where it receives or inspects are built (``key_concerns``)."""
-    read = _read(session, agreements, start, end, agreement, as_of)
-    day = as_of.date() if as_of is not None else None
-    rows: list[QuotaRow] = []
-    for item, entries in read.entries:
-        wanted = _concerning(item, state)
-        rows += evaluate_rows(item, entries, read.declarations, start=start, end=end, as_of=day, wanted=wanted)
-    return rows
-
-
-def _concerning(agreement: Agreement, state: str | None) -> Callable[[RowKey], bool] | None:
-    return None if state is None else partial(key_concerns, agreement, state)
-
-
-def key_concerns(agreement: Agreement, state: str, key: RowKey) -> bool:
-    """Whether ``state`` receives or inspects in the row of this (receiving, inspecting, object)."""
-    return party_has_state(agreement, key[0], state) or party_has_state(agreement, key[1], state)
-
-
 @dataclass(frozen=True, slots=True)
 class _Read:
     entries: list[tuple[Agreement, list[LedgerEntry]]]
@@ -140,14 +114,6 @@ def _read(
         else {}
     )
     return _Read([(item, entries[item.id]) for item in chosen], decls)
-
-
-def party_has_state(agreement: Agreement, party: str | None, state: str) -> bool:
-    if party is None:
-        return False
-    if party == state:
-        return True
-    return any(g.id == party and state in g.states() for g in agreement.groups)
 
 
 def row_concerns(agreement: Agreement, row: QuotaRow, state: str) -> bool:
