@@ -42,6 +42,13 @@ class QuotaOptions(NamedTuple):
 
 def quick_quota(args: list[str]) -> int | None:
     """Answer ``csbm quota ARGS`` and give the exit code; None where the general path must."""
+    try:
+        return _quick(args)
+    except KeyboardInterrupt:  # as Typer ends on Ctrl-C: 130, nothing said
+        return 130
+
+
+def _quick(args: list[str]) -> int | None:
     options = parse(args)
     url = database_url(options) if options is not None else None
     if options is None or url is None or _completing():

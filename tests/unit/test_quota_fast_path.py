@@ -23,6 +23,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from app.cli import app, plain_table
+from app.cli import quick_quota as quick_quota_module
 from app.cli.output import markup, rich_table
 from app.cli.plain_table import PIPE_WIDTH, plain_output
 from app.cli.quick_quota import QuotaOptions, parse
@@ -234,3 +235,14 @@ def test_the_quick_json_is_the_documented_shape(demo: str, environment: dict[str
     rows = json.loads(general.stdout)
     assert rows
     assert {"agreement", "remaining", "used"} <= set(rows[0])
+
+
+def test_ctrl_c_ends_the_quick_path_as_typer_ends_the_general_one(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def interrupted(args: list[str]) -> int | None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(quick_quota_module, "_quick", interrupted)
+    assert quick_quota_module.quick_quota(["--year", "2025"]) == 130
+    assert capsys.readouterr() == ("", "")
