@@ -1,13 +1,14 @@
-"""A load into an empty ledger: the revisions' read indexes and foreign key made once, at its end.
+"""A load into an empty ledger: the ledger tables' indexes and constraints made once, at its end.
 
-Kept up row by row while 100,000 revisions are loaded, the indexes that only
-serve reads and the check of every revision's entry cost more than the rows
-themselves; made once from the loaded rows (a sort per index, one join for the
-key) they cost a fraction of it. They are dropped and made again inside the
-load's transaction, from their definitions as the database's catalog holds
-them: a committed load has each of them exactly as before, its foreign key
-checked over every row, and a failed one rolls back to the schema as it was.
-Unique constraints stay in place throughout: they are what refuses a bad row.
+Kept up row by row while 100,000 revisions are loaded, the indexes and the check
+of every revision's entry cost more than the rows themselves; made once from the
+loaded rows (a sort per index, one join for the foreign key) they cost a fraction
+of it. They are dropped and made again inside the load's transaction, from their
+definitions as the database's catalog holds them: a committed load has each of
+them exactly as before, every constraint checked over every row (a violation
+fails the load at its end, and nothing is written), and a failed load rolls back
+to the schema as it was. SQLite keeps a table's constraints in its definition:
+there only the other indexes are deferred.
 """
 
 from __future__ import annotations
@@ -20,15 +21,19 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 _TABLE = "entry_revisions"
+_TABLES = ("ledger_entries", _TABLE)
 _LOCK_NOT_AVAILABLE = "55P03"
 
+# Foreign keys first: they stand on the keys they reference, so are dropped before and made after them.
+_PG_CONSTRAINTS = text(
+    "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), contype = 'f' FROM pg_constraint "
+    "WHERE conrelid = ANY(CAST(:tables AS regclass[])) AND contype IN ('f', 'p', 'u') "
+    "ORDER BY contype <> 'f', conname"
+)
 _PG_INDEXES = text(
     "SELECT c.relname, pg_get_indexdef(c.oid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-    "WHERE i.indrelid = CAST(:table AS regclass) AND NOT i.indisunique ORDER BY c.relname"
-)
-_PG_FOREIGN_KEYS = text(
-    "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-    "WHERE conrelid = CAST(:table AS regclass) AND contype = 'f' ORDER BY conname"
+    "WHERE i.indrelid = ANY(CAST(:tables AS regclass[])) "
+    "AND NOT EXISTS (SELECT FROM pg_constraint k WHERE k.conindid = i.indexrelid) ORDER BY c.relname"
 )
 # Indexes a constraint makes (UNIQUE, PRIMARY KEY) have no SQL of their own.
 _SQLITE_INDEXES = text(
@@ -38,18 +43,21 @@ _SQLITE_INDEXES = text(
 
 
 @contextmanager
-def indexes_made_at_end(session: Session) -> Iterator[None]:
-    """Inside the caller's transaction: drop the read indexes (and on PostgreSQL the foreign
-    keys) of entry_revisions, run the body, make them again. On PostgreSQL that needs the
-    tables to itself until commit; where another transaction holds a lock on them now,
-    nothing is deferred (waiting on it could deadlock with the writers' lock this holds).
-    If the body raises, the caller's rollback restores them."""
+def indexes_made_at_end(session: Session) -> Iterator[bool]:
+    """Inside the caller's transaction: drop the indexes of entry_revisions (on PostgreSQL
+    every index and key of the two ledger tables), run the body, make them again. The body
+    is told whether the keys, foreign keys among them, wait for the end: then nothing checks
+    a revision's entry before that, and the two tables may be written in either order.
+
+    On PostgreSQL that needs the tables to itself until commit; where another transaction
+    holds a lock on them now, nothing is deferred (waiting on it could deadlock with the
+    writers' lock this holds). If the body raises, the caller's rollback restores them."""
     postgres = session.get_bind().dialect.name == "postgresql"
     if postgres and not _tables_taken(session):
-        yield
+        yield False
         return
     restore = _drop_postgres(session) if postgres else _drop_sqlite(session)
-    yield
+    yield postgres
     for statement in restore:
         session.execute(text(statement))
 
@@ -66,15 +74,22 @@ def _tables_taken(session: Session) -> bool:
 
 
 def _drop_postgres(session: Session) -> list[str]:
-    indexes = session.execute(_PG_INDEXES, {"table": _TABLE}).all()
-    keys = session.execute(_PG_FOREIGN_KEYS, {"table": _TABLE}).all()
-    for name, _ in keys:
-        session.execute(text(f'ALTER TABLE {_TABLE} DROP CONSTRAINT "{name}"'))
+    tables = {"tables": list(_TABLES)}
+    constraints = session.execute(_PG_CONSTRAINTS, tables).all()
+    indexes = session.execute(_PG_INDEXES, tables).all()
+    for table, name, _, _ in constraints:
+        session.execute(text(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"'))
     for name, _ in indexes:
         session.execute(text(f'DROP INDEX "{name}"'))
-    return [definition for _, definition in indexes] + [
-        f'ALTER TABLE {_TABLE} ADD CONSTRAINT "{name}" {definition}' for name, definition in keys
-    ]
+    keys = {
+        foreign: [
+            f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {made}'
+            for table, name, made, f in constraints
+            if f is foreign
+        ]
+        for foreign in (False, True)
+    }
+    return keys[False] + [definition for _, definition in indexes] + keys[True]
 
 
 def _drop_sqlite(session: Session) -> list[str]:
