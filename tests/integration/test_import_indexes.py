@@ -1,5 +1,5 @@
-"""An import into an empty ledger makes the revisions' read indexes (and on PostgreSQL their
-foreign key) once at its end: what it leaves is the schema it found, committed or not."""
+"""An import into an empty ledger makes the ledger tables' indexes (on PostgreSQL their keys
+too) once at its end: what it leaves is the schema it found, committed or not."""
 
 from __future__ import annotations
 
@@ -8,28 +8,38 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
+from app.db import repositories as repo
+from app.db.models import EntryRevision
+from app.services import ledger
 from app.services.ledger_csv import LedgerFileError
 from tests.builders import csv_row
 from tests.integration.test_parallel_import import rows, run_import, write
 
 
 def schema(engine: Engine) -> list[tuple[object, ...]]:
-    """entry_revisions' indexes and constraints as the catalog holds them (foreign keys checked or not)."""
+    """The ledger tables' indexes and constraints as the catalog holds them (checked or not)."""
+    tables = {"tables": ["ledger_entries", "entry_revisions"]}
     with engine.connect() as conn:
         if engine.dialect.name == "sqlite":
-            found = conn.execute(text("SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'entry_revisions'"))
+            found = conn.execute(
+                text(
+                    "SELECT type, name, sql FROM sqlite_master WHERE tbl_name IN ('ledger_entries', 'entry_revisions')"
+                )
+            )
             return sorted(tuple(row) for row in found)
         indexes = conn.execute(
             text(
-                "SELECT indexname, indexdef FROM pg_indexes "
-                "WHERE tablename = 'entry_revisions' AND schemaname = current_schema()"
-            )
+                "SELECT tablename, indexname, indexdef FROM pg_indexes "
+                "WHERE tablename = ANY(:tables) AND schemaname = current_schema()"
+            ),
+            tables,
         )
         keys = conn.execute(
             text(
-                "SELECT conname, pg_get_constraintdef(oid), convalidated FROM pg_constraint "
-                "WHERE conrelid = CAST('entry_revisions' AS regclass)"
-            )
+                "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), convalidated, condeferrable "
+                "FROM pg_constraint WHERE conrelid = ANY(CAST(:tables AS regclass[]))"
+            ),
+            tables,
         )
         return sorted(tuple(row) for row in [*indexes, *keys])
 
@@ -69,3 +79,22 @@ def test_a_postgresql_import_while_a_reader_holds_the_table_defers_nothing_and_s
         assert run_import(engine, write(tmp_path / "first.csv", rows(2000)), parallel=False).created == 2000
         reader.rollback()
     assert schema(engine) == before
+
+
+def test_a_bulk_import_leaves_the_planner_statistics_of_the_columns_queries_select_by(
+    engine: Engine, tmp_path: Path
+) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's planner keeps no statistics csbm refreshes")
+    assert run_import(engine, write(tmp_path / "bulk.csv", rows(ledger.BULK_ROWS)), parallel=True).created
+    with engine.connect() as conn:
+        analysed = set(
+            conn.execute(
+                text(
+                    "SELECT attname FROM pg_stats WHERE schemaname = current_schema() AND tablename = 'entry_revisions'"
+                )
+            ).scalars()
+        )
+    assert analysed == {c.strip() for c in repo.PLANNED_COLUMNS.split(",")}
+    assert analysed <= set(EntryRevision.__table__.columns.keys())
+    assert {"agreement", "receiving_state", "inspecting_state", "start_on", "entry_id", "revision"} <= analysed
