@@ -185,6 +185,14 @@ class LedgerWriter:
         self.driver.insert(_table(EntryRevision), _REVISION_COLUMNS, rows.revisions)
         self._store_head()
 
+    def write_all(self, batches: Iterable[Rows]) -> int:
+        """write() each batch; how many entries were new."""
+        created = 0
+        for rows in batches:
+            self.write(rows)
+            created += rows.created
+        return created
+
     def stream(self, batches: Iterable[Rows]) -> int:
         """write() for batches of new entries on PostgreSQL, all revisions through one COPY
         (the database takes each batch in while the next is made) and then all identities;
