@@ -33,8 +33,13 @@ class QuickRows:
 
     def __init__(self, context: EntryContext, max_cell: int) -> None:
         self.context, self.max_cell = context, max_cell
-        self.activities = {(key, a.value) for key, found in context.activities.items() for a in found}
-        self.statuses = {(key, s.value) for key, found in context.statuses.items() for s in found}
+        # (agreement, activity, status) as texts: one look-up checks all three and their pairing.
+        self.kinds = {
+            (key, activity.value, status.value)
+            for key, activities in context.activities.items()
+            for activity in activities
+            for status in context.statuses[key]
+        }
         self.states = frozenset(s for s in context.states if STATE_CODE.match(s))
         self.moments: dict[str, _Moment | None] = {}
         self.team_sizes: dict[str, str] = {}
@@ -46,8 +51,7 @@ class QuickRows:
         status, team_size, location, object_, notes, guests, cause = row[9:]
         if (
             guests
-            or (agreement, activity) not in self.activities
-            or (agreement, status) not in self.statuses
+            or (agreement, activity, status) not in self.kinds
             or inspecting not in self.states
             or receiving not in self.states
             or inspecting == receiving
