@@ -308,10 +308,11 @@ def _records(name: str, reader: Iterator[list[str]], header: list[str]) -> Itera
 Contents = list[tuple[str, tuple[str, ...]]]
 
 
-def content_batches(path: Path, context: EntryContext, size: int = 5_000) -> Iterator[Contents]:
+def content_batches(path: Path, context: EntryContext, size: int = 5_000, opening: int = 1_000) -> Iterator[Contents]:
     """The file's entries in batches as it is read, as ``(ref, entry_texts)`` pairs: what
     the writer stores, in a form that crosses from a parsing process to the writing one
-    cheaply. A repeated ref with the same values is dropped.
+    cheaply. A repeated ref with the same values is dropped. The first batch is smaller,
+    so that the writer, waiting for it, starts sooner.
 
     Bad rows do not stop the reading: once one is seen no further batch is
     yielded, and at the end LedgerFileError names every bad row, so a caller
@@ -320,6 +321,7 @@ def content_batches(path: Path, context: EntryContext, size: int = 5_000) -> Ite
     messages: list[str] = []
     seen: dict[str, tuple[int, list[str]]] = {}
     batch: Contents = []
+    limit = opening
     quick = QuickRows(context, MAX_CELL).texts
     for line, row in read_rows(path):
         if isinstance(row, str):
@@ -341,10 +343,10 @@ def content_batches(path: Path, context: EntryContext, size: int = 5_000) -> Ite
             continue
         seen[ref] = (line, row)
         batch.append((ref, texts))
-        if len(batch) >= size:
+        if len(batch) >= limit:
             if not messages:
                 yield batch
-            batch = []
+            batch, limit = [], size
     if messages:
         raise LedgerFileError(messages)
     if batch:
