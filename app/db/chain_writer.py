@@ -15,7 +15,8 @@ transaction, so a failure later in the import still rolls everything back.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, cast
 
 from sqlalchemy import Table, select, text, update
@@ -30,6 +31,7 @@ from app.domain.ledger import LedgerEntry
 # entry_revisions columns in the order rows are written: the chained fields
 # (app/domain/chain.py) without seq and ref, which come from elsewhere.
 _REVISION_COLUMNS = ("entry_id", *ENTRY_COLUMNS[2:], "seq", "chain_hash")
+_IDENTITY_COLUMNS = ("id", "ref", "created_at")
 
 
 def _table(model: Any) -> Table:
@@ -71,21 +73,36 @@ class _Driver:
         """Rows as tuples on SQLite; as COPY text on PostgreSQL."""
         if not rows:
             return
-        try:
+        with self._integrity(table):
             self._insert(table, columns, rows)
+
+    @contextmanager
+    def copying(self, table: Table, columns: Sequence[str]) -> Iterator[Callable[[str], None]]:
+        """One COPY on PostgreSQL, written to in parts (COPY text) as they come."""
+        with (
+            self._integrity(table),
+            self.raw.cursor() as cursor,
+            cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy,
+        ):
+            yield copy.write
+
+    @contextmanager
+    def _integrity(self, table: Table) -> Iterator[None]:
+        try:
+            yield
         except self.dialect.loaded_dbapi.IntegrityError as exc:
             # Straight from the driver, so not wrapped by SQLAlchemy: wrap it here, and
             # callers handle a constraint violation the same way on every path.
             raise IntegrityError(f"INSERT INTO {table.name}", None, exc) from exc
 
     def _insert(self, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]] | str) -> None:
-        names = ", ".join(columns)
         if self.postgres:
-            with self.raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
-                copy.write(cast(str, rows))
+            with self.copying(table, columns) as write:
+                write(cast(str, rows))
         else:
             cursor = self.raw.cursor()
             try:
+                names = ", ".join(columns)
                 cursor.executemany(f"INSERT INTO {table.name} ({names}) VALUES ({', '.join('?' * len(columns))})", rows)
             finally:
                 cursor.close()
@@ -163,11 +180,40 @@ class LedgerWriter:
 
     def write(self, rows: Rows) -> None:
         """Store a batch built onto this writer's head (by build or NewEntries) and advance the head."""
+        self._follow(rows)
+        self.driver.insert(_table(LedgerEntryRow), _IDENTITY_COLUMNS, rows.identities)
+        self.driver.insert(_table(EntryRevision), _REVISION_COLUMNS, rows.revisions)
+        self._store_head()
+
+    def write_all(self, batches: Iterable[Rows]) -> int:
+        """write() each batch; how many entries were new."""
+        created = 0
+        for rows in batches:
+            self.write(rows)
+            created += rows.created
+        return created
+
+    def stream(self, batches: Iterable[Rows]) -> int:
+        """write() for batches of new entries on PostgreSQL, all revisions through one COPY
+        (the database takes each batch in while the next is made) and then all identities;
+        only where no foreign key checks a revision's entry before commit. How many were new."""
+        identities, created = [], 0
+        with self.driver.copying(_table(EntryRevision), _REVISION_COLUMNS) as write:
+            for rows in batches:
+                self._follow(rows)
+                write(cast(str, rows.revisions))
+                identities.append(cast(str, rows.identities))
+                created += rows.created
+        self.driver.insert(_table(LedgerEntryRow), _IDENTITY_COLUMNS, "".join(identities))
+        self._store_head()
+        return created
+
+    def _follow(self, rows: Rows) -> None:
         if rows.head.seq - self.head.seq != _row_count(rows.revisions):
             raise ValueError("the rows were not built onto this writer's head")
-        self.driver.insert(_table(LedgerEntryRow), ("id", "ref", "created_at"), rows.identities)
-        self.driver.insert(_table(EntryRevision), _REVISION_COLUMNS, rows.revisions)
         self.head = rows.head
+
+    def _store_head(self) -> None:
         self.session.execute(
             update(_STATE).where(_STATE.c.id == 1).values(entry_seq=self.head.seq, entry_head=self.head.hash)
         )

@@ -268,11 +268,20 @@ def history(session: Session, ref: str) -> list[StoredRevision]:
     ]
 
 
+# The revisions' columns csbm's queries select rows by, join on or order by: the planner's
+# choices rest on their statistics alone. The rest (the stored texts of moments, the hash)
+# are only read back, and analysing them cost the statistics of a load half their time.
+PLANNED_COLUMNS = (
+    "entry_id, revision, recorded_at, agreement, activity, inspecting_state, receiving_state, "
+    "start_on, end_on, status, seq, location, object, notes, guests"
+)
+
+
 def refresh_statistics(session: Session) -> None:
     """After a bulk load, PostgreSQL's planner needs fresh statistics (autovacuum gets
     there only later); without them a period query may scan instead of using an index."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("ANALYZE ledger_entries, entry_revisions"))
+        session.execute(text(f"ANALYZE ledger_entries, entry_revisions ({PLANNED_COLUMNS})"))
 
 
 def add_entries(session: Session, entries: Sequence[LedgerEntry], *, at: dt.datetime, by: str) -> None:

@@ -1,9 +1,9 @@
 """Ledger revisions as the rows the driver writes: chained, hashed and formatted.
 
 No session here: building rows needs only the chain's head and what every
-revision of one write shares (when, by whom, for which database). An import
-into an empty ledger therefore builds its rows in its parser process, and the
-importing process only hands them to the database (app/services/ledger.py).
+revision of one write shares (when, by whom, for which database), so an import
+into an empty ledger can build its rows wherever they are cheapest to build
+(app/services/ledger.py).
 
 A revision is built once, as the texts its hash covers (``entry_texts`` for its
 content); what is written, a line of COPY text or a tuple for SQLite, is derived
@@ -72,8 +72,8 @@ def build(stamp: Stamp, head: ChainHead, ids: Sequence[int], new: Sequence[New],
 
 
 class NewEntries:
-    """Rows for batches of new entries only, ids counted on from ``first_id``: an import into
-    an empty ledger, where every row is a new entry, calls it in its parser process."""
+    """Rows for batches of new entries only, ids counted on from ``first_id``: for an import
+    into an empty ledger, where every row is a new entry."""
 
     def __init__(self, stamp: Stamp, head: ChainHead, first_id: int) -> None:
         self.stamp, self.head, self.next_id = stamp, head, first_id

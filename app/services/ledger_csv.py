@@ -19,6 +19,7 @@ from app.domain.chain import ABSENT
 from app.domain.errors import DomainError
 from app.domain.ledger import LEDGER_COLUMNS, Cause, Guest, LedgerEntry, Status, format_guests, parse_guests
 from app.domain.moments import Moment, day_of, format_moment, parse_moment
+from app.services.ledger_rows import QuickRows
 
 REQUIRED = (
     "ref",
@@ -307,40 +308,45 @@ def _records(name: str, reader: Iterator[list[str]], header: list[str]) -> Itera
 Contents = list[tuple[str, tuple[str, ...]]]
 
 
-def content_batches(path: Path, context: EntryContext, size: int = 5_000) -> Iterator[Contents]:
+def content_batches(path: Path, context: EntryContext, size: int = 5_000, opening: int = 1_000) -> Iterator[Contents]:
     """The file's entries in batches as it is read, as ``(ref, entry_texts)`` pairs: what
     the writer stores, in a form that crosses from a parsing process to the writing one
-    cheaply. A repeated ref with the same values is dropped.
+    cheaply. A repeated ref with the same values is dropped. The first batch is smaller,
+    so that the writer, waiting for it, starts sooner.
 
     Bad rows do not stop the reading: once one is seen no further batch is
     yielded, and at the end LedgerFileError names every bad row, so a caller
     writing batch by batch inside one transaction rolls back and writes nothing.
     """
     messages: list[str] = []
-    seen: dict[str, tuple[int, LedgerEntry]] = {}
+    seen: dict[str, tuple[int, list[str]]] = {}
     batch: Contents = []
+    limit = opening
+    quick = QuickRows(context, MAX_CELL).texts
     for line, row in read_rows(path):
         if isinstance(row, str):
             messages.append(f"{path}:{line}: row: {row}")
             continue
-        entry, errors = parse_values(row, context)
-        if errors:
-            messages += [f"{path}:{line}: {column}: {message}" for column, message in errors]
-            continue
-        assert entry is not None
-        first = seen.get(entry.ref)
+        texts = quick(row)
+        if texts is None:
+            entry, errors = parse_values(row, context)
+            if errors:
+                messages += [f"{path}:{line}: {column}: {message}" for column, message in errors]
+                continue
+            assert entry is not None
+            texts = row_texts(entry, row, context)
+        ref = row[0]
+        first = seen.get(ref)
         if first is not None:
-            if first[1] != entry:
-                messages.append(
-                    f"{path}:{line}: ref: {entry.ref!r} already appears on line {first[0]} with other values"
-                )
+            if parse_values(first[1], context)[0] != parse_values(row, context)[0]:
+                messages.append(f"{path}:{line}: ref: {ref!r} already appears on line {first[0]} with other values")
             continue
-        seen[entry.ref] = (line, entry)
-        batch.append((entry.ref, row_texts(entry, row, context)))
-        if len(batch) >= size:
+        seen[ref] = (line, row)
+        batch.append((ref, texts))
+        if len(batch) >= limit:
             if not messages:
                 yield batch
-            batch = []
+            batch, limit = [], size
     if messages:
         raise LedgerFileError(messages)
     if batch:

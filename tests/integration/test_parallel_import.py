@@ -102,7 +102,7 @@ def test_a_bad_row_found_by_the_child_process_writes_nothing_and_names_every_row
 def test_an_import_into_an_empty_ledger_stores_what_the_general_path_stores(
     engine: Engine, other_engine: Engine, tmp_path: Path
 ) -> None:
-    # Into an empty ledger the parser chains and builds the rows itself (revision_rows.NewEntries);
+    # Into an empty ledger no ref is looked up and the rows are chained as they come (revision_rows.NewEntries);
     # the general path looks every ref up and chains in the writer. Both must store the same.
     first = write(tmp_path / "first.csv", rows(1500))
     assert run_import(engine, first, parallel=True).created == 1500

@@ -9,9 +9,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.domain.chain import entry_texts
-from app.domain.ledger import LEDGER_COLUMNS
-from app.services.ledger_csv import EntryContext, parse_values, row_texts
+from app.domain.ledger import LEDGER_COLUMNS, OBJECT_SEPARATOR
+from app.services.ledger_csv import MAX_CELL, EntryContext, parse_values, row_texts
+from app.services.ledger_rows import QuickRows
 from app.services.states import known_states
+from bench import generate
 from tests.builders import shipped
 
 
@@ -65,3 +67,51 @@ def test_an_imports_row_texts_are_the_entry_texts_of_its_entry(values: dict[str,
     entry, _ = parse_values(row, CONTEXT)
     if entry is not None:
         assert row_texts(entry, row, CONTEXT) == entry_texts(entry)
+
+
+# Rows good and bad in every field QuickRows checks (a good row with a field or two
+# changed, perhaps to a bad value): it must either give what parse_values and
+# row_texts give, or leave the row to them.
+_CHANGES = {
+    "ref": ["", "-bad", "a b", "R" * 81, "E-2"],
+    "agreement": ["vd2011", "open-skies", "cfe", "nope", ""],
+    "activity": ["inspection", "evaluation_visit", "observation_flight", "dance", ""],
+    "inspecting_state": ["DE", "BY", "XX", "de", ""],
+    "receiving_state": ["BY", "DE", "ZZ", ""],
+    "requested_at": ["", "soon", "2025-05-02T00:00:00Z", *_MOMENTS],
+    "replied_at": ["", "2025-04-30T23:00:00Z", "2025-13-01", *_MOMENTS],
+    "start": ["", "2025-02-30", "2025-05-04T00:00:00Z", *_MOMENTS],
+    "end": ["", "2025-04-30", "2025-05-01T08:00:00Z", "2025-05-01", *_MOMENTS],
+    "status": ["conducted", "requested", "curtailed", "prohibited", "done", ""],
+    "team_size": ["", "4", "012", "0", "1", "-1", "+3", "x", "\u0663", "1_0"],
+    "location": ["", "L" * 10_001],
+    "object": ["", "unit 1", "a;a", "a;", "O" * 201],
+    "notes": ["", "N" * 10_001],
+    "guests": ["", "NL:1", "DE:1", "XX:1", "nonsense"],
+    "cause": ["", "observing_party", "weather"],
+}
+_CHANGE = st.sampled_from(sorted(_CHANGES)).flatmap(lambda c: st.tuples(st.just(c), st.sampled_from(_CHANGES[c])))
+
+
+@settings(max_examples=1500)
+@given(_ROWS, st.lists(_CHANGE, max_size=2))
+def test_quick_rows_give_what_parse_values_and_row_texts_give_or_leave_the_row_to_them(
+    values: dict[str, Any], changes: list[tuple[str, str]]
+) -> None:
+    values["agreement"], values["activity"], values["status"], values["cause"] = values.pop("kind")
+    values.update(changes)
+    row = [values[name] for name in LEDGER_COLUMNS]
+    texts = QuickRows(CONTEXT, MAX_CELL).texts(row)
+    entry, errors = parse_values(row, CONTEXT)
+    if texts is not None:
+        assert entry is not None
+        assert not errors
+        assert texts == row_texts(entry, row, CONTEXT)
+
+
+def test_the_plain_rows_of_an_import_take_the_quick_path() -> None:
+    quick = QuickRows(CONTEXT, MAX_CELL)
+    for entry in generate.entries(1, 500, seed=3):
+        row = [entry.as_record()[name] for name in LEDGER_COLUMNS]
+        if not entry.guests and OBJECT_SEPARATOR not in entry.object:
+            assert quick.texts(row) == entry_texts(entry)
