@@ -128,11 +128,12 @@ def period_option(value: str) -> ReportPeriod:
 
 
 @contextmanager
-def database(database_url: str | None) -> Iterator[Engine]:
-    """The configured database's engine, disposed after; a database failure becomes a ServiceError."""
+def database(database_url: str | None, config: Settings | None = None) -> Iterator[Engine]:
+    """The configured database's engine, disposed after; a database failure becomes a ServiceError.
+    A command that has built its ``config`` (the settings, with ``database_url``) hands it over."""
     from app.db.session import make_engine
 
-    engine = make_engine(settings(database_url).resolved_database_url())
+    engine = make_engine((config or settings(database_url)).resolved_database_url())
     try:
         with _translated():
             yield engine
@@ -141,11 +142,11 @@ def database(database_url: str | None) -> Iterator[Engine]:
 
 
 @contextmanager
-def session(database_url: str | None, *, write: bool = False) -> Iterator[Session]:
+def session(database_url: str | None, *, write: bool = False, config: Settings | None = None) -> Iterator[Session]:
     """One transaction against the configured database: committed at the end, rolled back on any error."""
     from app.db.session import transaction
 
-    with database(database_url) as engine, transaction(engine, write=write) as opened:
+    with database(database_url, config) as engine, transaction(engine, write=write) as opened:
         yield opened
 
 

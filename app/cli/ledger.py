@@ -1,4 +1,9 @@
-"""``csbm ledger``: import, record, export and trace the ledger's entries."""
+"""``csbm ledger``: import, record, export and trace the ledger's entries.
+
+Each command imports the services it uses when it runs: ``ledger import`` needs
+neither the record, reply and history paths nor rich, and a process that imports a
+file pays for every module it loads before the first row is read.
+"""
 
 from __future__ import annotations
 
@@ -24,11 +29,8 @@ from app.cli.common import (
     write_file,
 )
 from app.cli.lazy import EXIT_USAGE, error
-from app.cli.output import console, emit, print_json
-from app.services import entries, ledger, notices
+from app.cli.say import emit
 from app.services.errors import FileRejected
-from app.services.ledger_csv import LedgerFileError
-from app.services.status import replay_moment
 
 app = commands()
 ledger_app = group(app, "ledger", "The ledger of inspections, visits and flights.")
@@ -40,11 +42,15 @@ WithinQuota = Annotated[bool, typer.Option("--within-quota", help="Refuse (exit 
 @ledger_app.command("import")
 def import_file(file: Csv, url: Url = None, user: User = None, as_json: Json = False) -> None:
     """Import a ledger CSV, all or nothing. Changed rows become new revisions."""
+    from app.services import entries, ledger, notices
+    from app.services.ledger_csv import LedgerFileError
+
+    config = settings(url, user)
     try:
-        with session(url, write=True) as s:
+        with session(url, write=True, config=config) as s:
             context = entries.entry_context(s)
-            summary = ledger.import_ledger(s, file, context, at=now(), by=who(url, user))
-            notices.review(s, context.agreements, at=now(), home=settings(url).home_state)
+            summary = ledger.import_ledger(s, file, context, at=now(), by=config.resolved_user())
+            notices.review(s, context.agreements, at=now(), home=config.home_state)
     except LedgerFileError as exc:
         raise FileRejected(str(file), exc.messages) from None
     counts = f"{summary.created} new, {summary.revised} revised, {summary.unchanged} unchanged."
@@ -57,6 +63,9 @@ def add(
     within_quota: WithinQuota = False, url: Url = None, user: User = None, as_json: Json = False, **options: str | None
 ) -> None:
     """Record one entry (a new revision when the ref exists with other values)."""
+    from app.cli.output import print_json
+    from app.services import entries, ledger
+
     values = entry_fields(options)
     try:
         with session(url, write=True) as s:
@@ -87,6 +96,7 @@ def reply(
 ) -> None:
     """Record the reply to a request (--accept or --refuse): a new revision of the entry."""
     from app.domain.moments import format_moment, parse_moment
+    from app.services import entries
 
     if accept is None:
         fail("give --accept or --refuse", EXIT_USAGE)
@@ -103,6 +113,9 @@ def reply(
 @ledger_app.command("export")
 def export(file: Output, url: Url = None, as_of: AsOf = None) -> None:
     """Export the ledger (as of a time) as CSV in the import format."""
+    from app.services import ledger
+    from app.services.status import replay_moment
+
     when = replay_moment(as_of)
     with session(url) as s:
         count = write_file(file, lambda stream: ledger.export_ledger(s, stream, as_of=when))
@@ -113,6 +126,9 @@ def export(file: Output, url: Url = None, as_of: AsOf = None) -> None:
 @ledger_app.command("history")
 def history(ref: Annotated[str, typer.Argument()], url: Url = None, as_json: Json = False) -> None:
     """Every revision of an entry, with who recorded it and when."""
+    from app.cli.output import console, print_json
+    from app.services import entries
+
     with session(url) as s:
         revisions = entries.history(s, ref)
     if as_json:
@@ -126,7 +142,8 @@ def history(ref: Annotated[str, typer.Argument()], url: Url = None, as_json: Jso
 @ledger_app.command("show")
 def show(ref: Annotated[str, typer.Argument()], url: Url = None, as_json: Json = False) -> None:
     """An entry as now recorded, its findings, and its checklist of agencies to inform."""
-    from app.services import checklist
+    from app.cli.output import console, print_json
+    from app.services import checklist, entries
 
     with session(url) as s:
         found = entries.detail(s, ref)
@@ -157,6 +174,7 @@ def as_guest(
     as_json: Json = False,
 ) -> None:
     """Other states' activities in which a state took part as a guest; they count against none of its quotas."""
+    from app.cli.output import console, print_json
     from app.services import ledger_query
 
     with session(url) as s:

@@ -13,6 +13,7 @@ from rich.table import Table
 from app.cli import quota_view
 from app.cli.quota_view import EVERY_PARTY, Cell, Line, TableView, quota_sections
 from app.cli.quota_view import print_json as print_json
+from app.cli.say import emit as emit
 from app.domain.findings import Finding, Severity
 from app.domain.quota import QuotaRow
 
@@ -25,14 +26,6 @@ if TYPE_CHECKING:
 console = Console(width=None if sys.stdout.isatty() else 150)
 
 _SEVERITY_STYLE = {Severity.VIOLATION: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
-
-
-def emit(as_json: bool, data: object, text: str) -> None:
-    """The documented JSON shape with --json, else one line for a person."""
-    if as_json:
-        print_json(data)
-    else:
-        console.print(text)
 
 
 Row = TypeVar("Row")

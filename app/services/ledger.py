@@ -14,17 +14,14 @@ from sqlalchemy.orm import Session
 from app.db import repositories as repo
 from app.db.chain_writer import LedgerWriter, lock_writers
 from app.db.deferred_indexes import indexes_made_at_end
-from app.domain.addition import addition_scope, evaluate_addition
 from app.domain.agreement import Agreement
 from app.domain.chain import entry_texts
-from app.domain.engine import entry_window
 from app.domain.findings import Code, Finding
 from app.domain.ledger import LedgerEntry
 from app.domain.quota import QuotaRow
 from app.domain.report import entry_json
 from app.services.accounts import audit
 from app.services.errors import ServiceError
-from app.services.evaluation import declarations_for, evaluate_range, findings_of
 from app.services.ledger_csv import Contents, EntryContext, content_batches, write_ledger
 from app.services.prefetch import fork_available, from_child, read_ahead
 
@@ -217,6 +214,11 @@ def check_entry(session: Session, entry: LedgerEntry, agreement: Agreement) -> C
     raise; nothing is written. Only the entries it can interact with are read (its
     scope), in the periods it falls in, with the declarations its limits can need.
     An entry of the same ref is the one being revised, and is left out."""
+    # Here, not at the top: an import, which checks no single entry, need not load the engine.
+    from app.domain.addition import addition_scope, evaluate_addition
+    from app.domain.engine import entry_window
+    from app.services.evaluation import declarations_for
+
     first, last = entry_window(agreement, entry.start_day, entry.start_day)
     scope = addition_scope(agreement, entry)
     pool = [
@@ -256,6 +258,8 @@ def entry_findings(session: Session, entry: LedgerEntry, agreements: dict[str, A
     agreement = agreements.get(entry.agreement)
     if agreement is None:
         return []
+    from app.services.evaluation import evaluate_range, findings_of
+
     evaluations = evaluate_range(session, {agreement.id: agreement}, start=entry.start_day, end=entry.start_day)
     return [f for f in findings_of(evaluations) if f.entry_ref == entry.ref]
 

@@ -17,9 +17,7 @@ from app.domain.ledger import LedgerEntry, Status
 from app.domain.messages import N_
 from app.domain.notices import FilledQuota, filled_quotas, is_ours
 from app.services.accounts import audit
-from app.services.alerts import raise_once
 from app.services.errors import Conflict, InvalidInput, NotFound
-from app.services.evaluation import evaluate_range, quota_rows
 
 QUOTA_FILLED = "quota_filled"
 FILLED_MESSAGE = N_(
@@ -36,6 +34,8 @@ def after_recording(
     """Draft the notices the entry's recording calls for: a quota of ours it filled."""
     if home is None or not _may_fill(agreement, entry, home):
         return []
+    from app.services.evaluation import evaluate_range, quota_rows  # the engine, for a quota of ours only
+
     day = entry.start_day
     evaluations = evaluate_range(session, {agreement.id: agreement}, start=day, end=day)
     drafted = []
@@ -52,6 +52,8 @@ def review(session: Session, agreements: Mapping[str, Agreement], *, at: dt.date
     chosen = {a.id: a for a in agreements.values() if any(r.notice_when_filled for r in a.quota_rules)}
     if home is None or not chosen:
         return 0
+    from app.services.evaluation import evaluate_range  # the engine, for a quota of ours only
+
     drafted = 0
     for evaluation in evaluate_range(session, chosen, start=at.date(), end=at.date()):
         agreement = evaluation.agreement
@@ -92,6 +94,7 @@ def draft(
     # Here, not at the top: the templates (Jinja) are what a drafted notice needs, and
     # every import imports this module to see whether one is due.
     from app.reporting.notice import notice_texts
+    from app.services.alerts import raise_once
 
     notice = repo.add_notice(
         session, filled, filled_by=filled_by, texts=notice_texts(agreement, filled, filled_by), at=at

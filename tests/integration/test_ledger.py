@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -97,6 +100,22 @@ class TestImportingTheLedger:
         csbm(loaded, "ledger", "export", str(exported))
         assert csbm(loaded, "ledger", "import", str(exported), "--json")["unchanged"] == 1
         assert "2025-05-01T18:00:00Z" in exported.read_text()
+
+    def test_an_import_process_loads_neither_rich_nor_the_engine(self, loaded: str, tmp_path: Path) -> None:
+        """What a process loads before it reads a row is a cost every import pays; its summary
+        line is still the one rich printed."""
+        path = write(tmp_path, csv_row("A-1"))
+        unneeded = ["rich", "app.cli.output", "app.domain.engine", "app.services.alerts"]
+        script = (
+            "import json, sys\nfrom app.cli import main\ntry:\n    main()\nfinally:\n"
+            f"    print(json.dumps([m for m in {unneeded!r} if m in sys.modules]))"
+        )
+        argv = ["ledger", "import", str(path), "--database-url", loaded]
+        done = subprocess.run([sys.executable, "-c", script, *argv], capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr
+        summary, loaded_modules = done.stdout.splitlines()
+        assert summary == f"{path}: 1 new, 0 revised, 0 unchanged."
+        assert json.loads(loaded_modules) == []
 
 
 class TestRefusingBadRows:
