@@ -5,13 +5,17 @@ keys, rows, findings) and makes no reference cycle among them, so reference coun
 frees every one. The cyclic collector, started every 700 allocations, walked them all
 the same, and now and then everything the process holds: on a year of 3,700 entries
 that was a third of a cold quota status and most of its jitter. The pause is process
-wide, so concurrent evaluations share it and the last one to finish ends it.
+wide, so concurrent evaluations share it and the last one to finish ends it. On a busy
+server evaluations overlap without end, and the pause with them: so while it has lasted
+longer than ``LONGEST_PAUSE``, each evaluation that finishes collects once, so that the
+cycles the rest of the process makes (requests, sessions) are still freed.
 """
 
 from __future__ import annotations
 
 import gc
 import threading
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import ParamSpec, TypeVar
@@ -19,26 +23,34 @@ from typing import ParamSpec, TypeVar
 P = ParamSpec("P")
 R = TypeVar("R")
 
+LONGEST_PAUSE = 1.0  # seconds
+
 _lock = threading.Lock()
 _pausing = 0
 _was_enabled = False
+_collected_at = 0.0
 
 
 def _enter() -> None:
-    global _pausing, _was_enabled
+    global _pausing, _was_enabled, _collected_at
     with _lock:
         if _pausing == 0:
-            _was_enabled = gc.isenabled()
+            _was_enabled, _collected_at = gc.isenabled(), time.monotonic()
             gc.disable()
         _pausing += 1
 
 
 def _leave() -> None:
-    global _pausing
+    global _pausing, _collected_at
     with _lock:
         _pausing -= 1
         if _pausing == 0 and _was_enabled:
             gc.enable()
+        overdue = _pausing > 0 and _was_enabled and time.monotonic() - _collected_at > LONGEST_PAUSE
+        if overdue:
+            _collected_at = time.monotonic()
+    if overdue:
+        gc.collect()
 
 
 def collection_paused(function: Callable[P, R]) -> Callable[P, R]:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import gc
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
 
+from app.services import collection
 from app.services.collection import collection_paused
 
 
@@ -78,4 +80,35 @@ def test_concurrent_pauses_end_when_the_last_one_ends() -> None:
     release.set()
     worker.join(5)
     assert states == [False, False, False]
+    assert gc.isenabled()
+
+
+def test_a_pause_that_overlapping_evaluations_keep_up_still_collects(monkeypatch: pytest.MonkeyPatch) -> None:
+    gc.enable()
+    monkeypatch.setattr(collection, "LONGEST_PAUSE", 0.05)
+    collected: list[bool] = []
+
+    def collect(*_: object) -> int:
+        collected.append(gc.isenabled())
+        return 0
+
+    monkeypatch.setattr(gc, "collect", collect)
+    inside, release = threading.Event(), threading.Event()
+
+    @collection_paused
+    def long_running() -> None:
+        inside.set()
+        release.wait(5)
+
+    worker = threading.Thread(target=long_running)
+    worker.start()
+    inside.wait(5)
+    seen_inside()  # a short one within the limit: nothing collected
+    assert collected == []
+    time.sleep(0.1)
+    seen_inside()  # the pause has outlasted the limit: one collection, still paused
+    seen_inside()  # and not again at once
+    assert collected == [False]
+    release.set()
+    worker.join(5)
     assert gc.isenabled()
