@@ -42,17 +42,20 @@ WithinQuota = Annotated[bool, typer.Option("--within-quota", help="Refuse (exit 
 @ledger_app.command("import")
 def import_file(file: Csv, url: Url = None, user: User = None, as_json: Json = False) -> None:
     """Import a ledger CSV, all or nothing. Changed rows become new revisions."""
-    from app.services import entries, ledger, notices
-    from app.services.ledger_csv import LedgerFileError
+    from app.services.ledger_reading import reading_ahead
 
-    config = settings(url, user)
-    try:
-        with session(url, write=True, config=config) as s:
-            context = entries.entry_context(s)
-            summary = ledger.import_ledger(s, file, context, at=now(), by=config.resolved_user())
-            notices.review(s, context.agreements, at=now(), home=config.home_state)
-    except LedgerFileError as exc:
-        raise FileRejected(str(file), exc.messages) from None
+    with reading_ahead(file) as reading:  # a large file is read while the rest starts
+        from app.services import entries, ledger, notices
+        from app.services.ledger_csv import LedgerFileError
+
+        config = settings(url, user)
+        try:
+            with session(url, write=True, config=config) as s:
+                context = entries.entry_context(s)
+                summary = ledger.import_ledger(s, file, context, at=now(), by=config.resolved_user(), reading=reading)
+                notices.review(s, context.agreements, at=now(), home=config.home_state)
+        except LedgerFileError as exc:
+            raise FileRejected(str(file), exc.messages) from None
     counts = f"{summary.created} new, {summary.revised} revised, {summary.unchanged} unchanged."
     emit(as_json, summary.as_json(), f"{file}: {counts}")
 

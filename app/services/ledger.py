@@ -23,6 +23,7 @@ from app.domain.report import entry_json
 from app.services.accounts import audit
 from app.services.errors import ServiceError
 from app.services.ledger_csv import Contents, EntryContext, content_batches, write_ledger
+from app.services.ledger_reading import PARALLEL_FROM_BYTES, LedgerReading
 from app.services.prefetch import fork_available, from_child, read_ahead
 
 # What recording one entry did: a re-import of the same file is all UNCHANGED.
@@ -86,11 +87,6 @@ T = TypeVar("T")
 BULK_ROWS = 10_000  # an import this large refreshes the planner's statistics
 
 
-# From this size on an import parses in a child process (where fork exists):
-# parsing and writing then run on two cores instead of taking turns for the GIL.
-PARALLEL_FROM_BYTES = 1_000_000
-
-
 def import_ledger(
     session: Session,
     path: Path,
@@ -99,16 +95,19 @@ def import_ledger(
     at: dt.datetime,
     by: str,
     parallel_from_bytes: int = PARALLEL_FROM_BYTES,
+    reading: LedgerReading | None = None,
 ) -> ImportSummary:
     """All-or-nothing, streamed: batches are written as the file is read, inside the caller's
-    transaction; a bad row anywhere raises LedgerFileError and the transaction rolls back."""
+    transaction; a bad row anywhere raises LedgerFileError and the transaction rolls back.
+    ``reading``, if given, is that file already being read (ledger_reading.reading_ahead)."""
     writer = LedgerWriter(session, at=at, by=by)
+    batches = _batches(path, context, parallel_from_bytes, reading)
     if repo.has_entries(session):
         summary = ImportSummary(created=0, revised=0, unchanged=0)
-        for batch in _parsed(lambda: content_batches(path, context), path, parallel_from_bytes):
+        for batch in batches():
             summary = summary + _store(session, batch, lambda: writer)
     else:
-        summary = _into_empty(writer, path, context, parallel_from_bytes)
+        summary = _into_empty(writer, batches)
     if summary.created + summary.revised >= BULK_ROWS:
         repo.refresh_statistics(session)
     audit(
@@ -122,7 +121,7 @@ def import_ledger(
     return summary
 
 
-def _into_empty(writer: LedgerWriter, path: Path, context: EntryContext, from_bytes: int) -> ImportSummary:
+def _into_empty(writer: LedgerWriter, batches: Callable[[], Iterator[Contents]]) -> ImportSummary:
     """Into an empty ledger every row is a new entry (refs are distinct within a file): no
     ref is looked up, and the database makes the ledger's indexes once at the end rather
     than row by row. With those gone, inserting a batch takes less than parsing it: this
@@ -131,10 +130,19 @@ def _into_empty(writer: LedgerWriter, path: Path, context: EntryContext, from_by
     in as it comes instead of this process waiting on it batch by batch."""
     with indexes_made_at_end(writer.session) as keys_at_end:
         chain = writer.new_entries()
-        batches = map(chain, _parsed(lambda: content_batches(path, context), path, from_bytes))
-        created = writer.stream(batches) if keys_at_end else writer.write_all(batches)
+        rows = map(chain, batches())
+        created = writer.stream(rows) if keys_at_end else writer.write_all(rows)
         writer.end_new_entries(created)
     return ImportSummary(created=created, revised=0, unchanged=0)
+
+
+def _batches(
+    path: Path, context: EntryContext, from_bytes: int, reading: LedgerReading | None
+) -> Callable[[], Iterator[Contents]]:
+    """What gives the file's batches, once the import is ready for them."""
+    if reading is not None:
+        return lambda: reading.batches(context)
+    return lambda: _parsed(lambda: content_batches(path, context), path, from_bytes)
 
 
 def _parsed(produce: Callable[[], Iterator[T]], path: Path, from_bytes: int) -> Iterator[T]:

@@ -7,7 +7,7 @@ and nothing is written. A file that is not a CSV at all gets a single line.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
@@ -81,6 +81,13 @@ class EntryContext:
                     self.moment_texts[text] = (format_moment(found), day_of(found).isoformat())
         return found
 
+    def for_rows(self) -> EntryContext:
+        """The same checks of rows without the agreements themselves, which cannot be pickled
+        (their formulas are compiled): what crosses to an import's parsing process."""
+        return EntryContext(
+            agreements={}, states=self.states, activities=dict(self.activities), statuses=dict(self.statuses)
+        )
+
     def moment_text(self, text: str) -> tuple[str, str]:
         """The stored text of the (valid) moment a text means, and of its day."""
         found = self.moment_texts.get(text)
@@ -128,7 +135,7 @@ def parse_values(row: list[str], context: EntryContext) -> tuple[LedgerEntry | N
     ref, agreement_id, activity_text, inspecting, receiving = row[:5]  # LedgerEntry's first five fields
     activities = context.activities.get(agreement_id)
     if agreement_id and activities is None:
-        known = ", ".join(sorted(context.agreements))
+        known = ", ".join(sorted(context.activities))  # the agreements' keys, also in a context for_rows
         errors.append(("agreement", f"unknown agreement {agreement_id!r} (known: {known})"))
     activity = _ACTIVITIES.get(activity_text)
     if activity_text and activity is None:
@@ -306,6 +313,17 @@ def _records(name: str, reader: Iterator[list[str]], header: list[str]) -> Itera
 
 
 Contents = list[tuple[str, tuple[str, ...]]]
+# A row read ahead of the agreements: its line, its stripped texts (or what is wrong with
+# its shape), and QuickRows.plain_texts of it for the states it was read with.
+ReadRow = tuple[int, list[str] | str, tuple[str, ...] | None]
+
+
+def plain_rows(path: Path, states: frozenset[str]) -> Iterator[ReadRow]:
+    """The file's rows, each with every check of QuickRows made that needs no agreement
+    (against ``states``): what an import can do before it has read the agreements."""
+    plain = QuickRows(EntryContext(agreements={}, states=states), MAX_CELL).plain_texts
+    for line, row in read_rows(path):
+        yield line, row, None if isinstance(row, str) else plain(row)
 
 
 def content_batches(path: Path, context: EntryContext, size: int = 5_000, opening: int = 1_000) -> Iterator[Contents]:
@@ -318,16 +336,32 @@ def content_batches(path: Path, context: EntryContext, size: int = 5_000, openin
     yielded, and at the end LedgerFileError names every bad row, so a caller
     writing batch by batch inside one transaction rolls back and writes nothing.
     """
+    return batches_of(path, plain_rows(path, context.states), context.states, context, size, opening)
+
+
+def batches_of(
+    path: Path,
+    rows: Iterable[ReadRow],
+    states: frozenset[str],
+    context: EntryContext,
+    size: int = 5_000,
+    opening: int = 1_000,
+) -> Iterator[Contents]:
+    """content_batches of the rows plain_rows read from ``path`` against ``states``: those
+    checks are made again where the context's states are others."""
     messages: list[str] = []
     seen: dict[str, tuple[int, list[str]]] = {}
     batch: Contents = []
     limit = opening
-    quick = QuickRows(context, MAX_CELL).texts
-    for line, row in read_rows(path):
+    quick = QuickRows(context, MAX_CELL)
+    known_kind, again = quick.of_known_kind, quick.plain_texts if states != context.states else None
+    for line, row, plain in rows:
         if isinstance(row, str):
             messages.append(f"{path}:{line}: row: {row}")
             continue
-        texts = quick(row)
+        if again is not None:
+            plain = again(row)
+        texts = plain if plain is not None and known_kind(row) else None
         if texts is None:
             entry, errors = parse_values(row, context)
             if errors:

@@ -47,11 +47,20 @@ class QuickRows:
     def texts(self, row: list[str]) -> tuple[str, ...] | None:
         """``row_texts`` of the entry parse_values makes of ``row`` (stripped texts in
         LEDGER_COLUMNS order), or None where this cannot tell it without parse_values."""
+        return self.plain_texts(row) if self.of_known_kind(row) else None
+
+    def of_known_kind(self, row: list[str]) -> bool:
+        """Whether the row's agreement, activity and status are known and go together: the
+        one check of ``texts`` that needs the agreements."""
+        return (row[1], row[2], row[9]) in self.kinds
+
+    def plain_texts(self, row: list[str]) -> tuple[str, ...] | None:
+        """``texts`` for a row of a known kind: every other check, none of which needs the
+        agreements (so an import can make them before it has read the agreements)."""
         ref, agreement, activity, inspecting, receiving, requested, replied, start, end = row[:9]
         status, team_size, location, object_, notes, guests, cause = row[9:]
         if (
             guests
-            or (agreement, activity, status) not in self.kinds
             or inspecting not in self.states
             or receiving not in self.states
             or inspecting == receiving

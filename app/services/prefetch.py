@@ -18,11 +18,16 @@ import signal
 import sys
 import threading
 import traceback
+from collections import deque
 from collections.abc import Callable, Generator, Iterator
+from itertools import islice
 from multiprocessing.connection import Connection
-from typing import TypeVar
+from multiprocessing.process import BaseProcess
+from typing import Generic, TypeVar
 
 T = TypeVar("T")
+A = TypeVar("A")
+G = TypeVar("G")
 
 _DONE = object()
 
@@ -102,6 +107,48 @@ def from_child(produce: Callable[[], Iterator[T]]) -> Generator[T]:
     )
     child.start()
     sending.close()
+    yield from _received(child, receiving)
+
+
+class ChildAhead(Generic[A, G, T]):
+    """from_child for a producer that needs a value this process does not have yet.
+
+    The child starts at once and runs ``ahead()``, keeping up to ``most`` of its items,
+    until it is given the value; it then produces ``then(items, value)``, where ``items``
+    are those it kept followed by the rest of ``ahead()``, and hands them over as
+    from_child does. An error of ``ahead()`` comes out of ``items`` where its item would
+    have. A child that is never given its value is ended by close()."""
+
+    def __init__(self, ahead: Callable[[], Iterator[A]], then: Callable[[Iterator[A], G], Iterator[T]], most: int):
+        context = multiprocessing.get_context("fork")
+        self._receiving, sending = context.Pipe(duplex=False)
+        waiting, self._giving = context.Pipe(duplex=False)
+        self._child = context.Process(
+            target=_ahead_into,
+            args=(ahead, then, most, sending, waiting, (self._receiving, self._giving), os.getpid()),
+            name="csbm-parser",
+            daemon=True,
+        )
+        self._child.start()
+        sending.close()
+        waiting.close()
+
+    def given(self, value: G) -> Generator[T]:
+        """The child's items, now that it has ``value`` (given once)."""
+        self._giving.send(value)
+        self._giving.close()
+        return _received(self._child, self._receiving)
+
+    def close(self) -> None:
+        """End the child if it still runs (never given its value, or not read to the end)."""
+        if self._child.is_alive():
+            self._child.terminate()
+        self._child.join()
+        self._receiving.close()
+        self._giving.close()
+
+
+def _received(child: BaseProcess, receiving: Connection) -> Generator[T]:
     finished = False
     try:
         while True:
@@ -139,17 +186,67 @@ def _die_with_parent(parent: int) -> None:
 def _produce_into(
     produce: Callable[[], Iterator[object]], sending: Connection, receiving: Connection, parent: int
 ) -> None:
+    _as_child(parent, (receiving,))
+    _send_all(produce, sending)
+
+
+def _ahead_into(
+    ahead: Callable[[], Iterator[A]],
+    then: Callable[[Iterator[A], G], Iterator[T]],
+    most: int,
+    sending: Connection,
+    waiting: Connection,
+    parents: tuple[Connection, ...],
+    parent: int,
+) -> None:
+    _as_child(parent, parents)
+    kept: deque[A] = deque()
+    items: Iterator[A] = iter(())
+    failure: Exception | None = None
+    try:
+        items = ahead()
+        while len(kept) < most and not waiting.poll():
+            before = len(kept)
+            kept.extend(islice(items, _AHEAD_STEP))
+            if len(kept) - before < _AHEAD_STEP:
+                break  # all read
+    except Exception as exc:  # raised where its item would have been, once the value is given
+        failure = exc
+    try:
+        value = waiting.recv()
+    except EOFError:
+        return  # the parent ended without giving it: nothing is wanted
+    _send_all(lambda: then(_kept_then_rest(kept, failure, items), value), sending)
+
+
+# Between two looks for the value, in items: a look is a system call, an item a row.
+_AHEAD_STEP = 256
+
+
+def _kept_then_rest(kept: deque[A], failure: Exception | None, rest: Iterator[A]) -> Iterator[A]:
+    while kept:
+        yield kept.popleft()  # handed on one by one, so that they are freed as they go
+    if failure is not None:
+        raise failure
+    yield from rest
+
+
+def _as_child(parent: int, parents: tuple[Connection, ...]) -> None:
     _die_with_parent(parent)
     # No cyclic garbage collection here: an import's parser allocates several tracked
     # objects per row, and the collector scanning them cost a sixth of its time. This
     # process lives for one producer and leaves through os._exit; reference counting
     # still frees everything that is not a cycle, and the parser makes none per row.
     gc.disable()
-    # The parent's end, copied by fork: closed here so that a parent that stops
+    # The parent's ends, copied by fork: closed here so that a parent that stops
     # reading shows as a broken pipe rather than a send that never returns.
-    receiving.close()
+    for connection in parents:
+        connection.close()
     # Ctrl-C reaches the whole process group; the parent decides, and ends the child.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _send_all(produce: Callable[[], Iterator[object]], sending: Connection) -> None:
     try:
         try:
             for item in produce():

@@ -15,6 +15,7 @@ from app.db.chain_writer import chain_heads
 from app.db.session import transaction
 from app.services import catalog, entries, ledger
 from app.services.ledger_csv import Contents, EntryContext, LedgerFileError
+from app.services.ledger_reading import reading_ahead
 from app.services.prefetch import from_child
 from app.services.states import known_states
 from tests.builders import CSV_HEADER, csv_row
@@ -123,3 +124,46 @@ def test_an_import_into_an_empty_ledger_stores_what_the_general_path_stores(
             1503,
             1502,
         )
+
+
+def read_ahead_import(engine: Engine, path: Path, most: int) -> ledger.ImportSummary:
+    with reading_ahead(path, from_bytes=0, most=most) as reading:
+        assert reading is not None
+        with transaction(engine, write=True) as session:
+            if not catalog.agreements_as_of(session):
+                catalog.load_agreements(session, None, at=AT, by="test")
+        with transaction(engine, write=True) as session:
+            context = EntryContext(agreements=catalog.agreements_as_of(session), states=known_states())
+            return ledger.import_ledger(session, path, context, at=AT, by="test", reading=reading)
+
+
+@pytest.mark.parametrize("most", [1, 700, 100_000])
+def test_a_file_read_ahead_of_its_context_stores_what_an_in_process_import_stores(
+    engine: Engine, other_engine: Engine, tmp_path: Path, most: int
+) -> None:
+    first = write(tmp_path / "first.csv", rows(1200))
+    second = write(tmp_path / "second.csv", rows(600, status="cancelled") + rows(1200)[600:])
+    for path, summary in ((first, (1200, 0, 0)), (second, (0, 600, 600))):
+        assert run_import(engine, path, parallel=False) == ledger.ImportSummary(*summary)
+        assert read_ahead_import(other_engine, path, most) == ledger.ImportSummary(*summary)
+    assert stored(engine) == stored(other_engine)
+
+
+def test_a_bad_file_read_ahead_is_refused_with_the_messages_of_an_in_process_import(
+    engine: Engine, other_engine: Engine, tmp_path: Path
+) -> None:
+    lines = rows(3000)
+    lines[10] = csv_row("BAD-1", receiving_state="QQ")
+    lines[2900] = csv_row("BAD-2", status="lost")
+    bad = write(tmp_path / "bad.csv", lines)
+    with pytest.raises(LedgerFileError) as in_process:
+        run_import(engine, bad, parallel=False)
+    with pytest.raises(LedgerFileError) as ahead:
+        read_ahead_import(other_engine, bad, 500)
+    assert ahead.value.messages == in_process.value.messages
+    binary = tmp_path / "binary.csv"
+    binary.write_bytes(b"\x00\x01" * 600_000)
+    with pytest.raises(LedgerFileError, match="not a CSV file"):
+        read_ahead_import(other_engine, binary, 500)
+    with other_engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM entry_revisions")).scalar_one() == 0

@@ -3,6 +3,9 @@ and the texts an import stores with entry_texts."""
 
 from __future__ import annotations
 
+import pickle
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from hypothesis import given, settings
@@ -10,11 +13,21 @@ from hypothesis import strategies as st
 
 from app.domain.chain import entry_texts
 from app.domain.ledger import LEDGER_COLUMNS, OBJECT_SEPARATOR
-from app.services.ledger_csv import MAX_CELL, EntryContext, parse_values, row_texts
+from app.services.ledger_csv import (
+    MAX_CELL,
+    Contents,
+    EntryContext,
+    LedgerFileError,
+    batches_of,
+    content_batches,
+    parse_values,
+    plain_rows,
+    row_texts,
+)
 from app.services.ledger_rows import QuickRows
 from app.services.states import known_states
 from bench import generate
-from tests.builders import shipped
+from tests.builders import CSV_HEADER, csv_row, shipped
 
 
 def test_the_parser_s_positions_match_the_documented_column_order() -> None:
@@ -93,20 +106,28 @@ _CHANGES = {
 _CHANGE = st.sampled_from(sorted(_CHANGES)).flatmap(lambda c: st.tuples(st.just(c), st.sampled_from(_CHANGES[c])))
 
 
+def _changed_row(values: dict[str, Any], changes: list[tuple[str, str]]) -> list[str]:
+    values["agreement"], values["activity"], values["status"], values["cause"] = values.pop("kind")
+    values.update(changes)
+    return [values[name] for name in LEDGER_COLUMNS]
+
+
 @settings(max_examples=1500)
 @given(_ROWS, st.lists(_CHANGE, max_size=2))
 def test_quick_rows_give_what_parse_values_and_row_texts_give_or_leave_the_row_to_them(
     values: dict[str, Any], changes: list[tuple[str, str]]
 ) -> None:
-    values["agreement"], values["activity"], values["status"], values["cause"] = values.pop("kind")
-    values.update(changes)
-    row = [values[name] for name in LEDGER_COLUMNS]
+    row = _changed_row(values, changes)
     texts = QuickRows(CONTEXT, MAX_CELL).texts(row)
     entry, errors = parse_values(row, CONTEXT)
     if texts is not None:
         assert entry is not None
         assert not errors
         assert texts == row_texts(entry, row, CONTEXT)
+    # The context an import's parsing process is given instead (no agreements) checks alike.
+    for_rows = pickle.loads(pickle.dumps(CONTEXT.for_rows()))
+    assert parse_values(row, for_rows) == (entry, errors)
+    assert QuickRows(for_rows, MAX_CELL).texts(row) == texts
 
 
 def test_the_plain_rows_of_an_import_take_the_quick_path() -> None:
@@ -115,3 +136,33 @@ def test_the_plain_rows_of_an_import_take_the_quick_path() -> None:
         row = [entry.as_record()[name] for name in LEDGER_COLUMNS]
         if not entry.guests and OBJECT_SEPARATOR not in entry.object:
             assert quick.texts(row) == entry_texts(entry)
+
+
+def _ledger_file(path: Path) -> Path:
+    lines = [csv_row(f"R-{i}", inspecting_state=("DE", "FR", "PL")[i % 3]) for i in range(1200)]
+    lines[7] = csv_row("R-7", receiving_state="QQ")
+    lines[900] = csv_row("R-1", status="cancelled")  # R-1 again, with other values
+    lines[901] = csv_row("R-2")  # R-2 again, the same
+    lines[950] = "R-950,vd2011"
+    path.write_text("\n".join([CSV_HEADER, *lines]) + "\n", encoding="utf-8")
+    return path
+
+
+def _outcome(batches: Iterator[Contents]) -> tuple[list[Contents], list[str]]:
+    got: list[Contents] = []
+    try:
+        got.extend(batches)
+    except LedgerFileError as exc:
+        return got, exc.messages
+    return got, []
+
+
+def test_rows_read_ahead_against_any_states_give_the_batches_of_content_batches(tmp_path: Path) -> None:
+    bad, good = _ledger_file(tmp_path / "bad.csv"), tmp_path / "good.csv"
+    good.write_text("\n".join([CSV_HEADER, *(csv_row(f"G-{i}") for i in range(2500))]) + "\n", encoding="utf-8")
+    for path in (bad, good):
+        expected = _outcome(content_batches(path, CONTEXT))
+        assert expected[0] or expected[1]
+        for states in (known_states(), known_states() - {"FR"}, frozenset({"DE"})):
+            rows = plain_rows(path, states)
+            assert _outcome(batches_of(path, rows, states, CONTEXT.for_rows())) == expected

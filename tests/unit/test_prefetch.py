@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.services.ledger_csv import LedgerFileError
-from app.services.prefetch import fork_available, from_child, read_ahead
+from app.services.prefetch import ChildAhead, fork_available, from_child, read_ahead
 
 needs_fork = pytest.mark.skipif(not fork_available(), reason="no fork on this platform")
 
@@ -148,3 +148,44 @@ def test_the_child_dies_with_its_parent(tmp_path: Path) -> None:
             return
         time.sleep(0.05)
     pytest.fail(f"the child {child} outlived its killed parent")
+
+
+def _tagged(items: Iterator[int], tag: str) -> Iterator[str]:
+    return (f"{tag}{i}" for i in items)
+
+
+@needs_fork
+@settings(max_examples=10, deadline=None)
+@given(n=st.integers(0, 700), most=st.integers(1, 600))
+def test_a_child_ahead_yields_what_then_makes_of_every_item_in_order(n: int, most: int) -> None:
+    child = ChildAhead(lambda: counting(n), _tagged, most)
+    try:
+        assert list(child.given("x")) == [f"x{i}" for i in range(n)]
+    finally:
+        child.close()
+
+
+@needs_fork
+def test_a_child_ahead_raises_the_error_of_what_it_read_ahead_where_the_item_would_have_been() -> None:
+    child = ChildAhead(lambda: counting(1000, fail_at=600), _tagged, 2000)
+    try:
+        time.sleep(0.2)  # it reads ahead, to the error, before it is given its value
+        stream = child.given("y")
+        assert [next(stream) for _ in range(600)] == [f"y{i}" for i in range(600)]
+        with pytest.raises(LedgerFileError) as caught:
+            next(stream)
+        assert caught.value.messages == ["f.csv:600: status: unknown", "f.csv:99: ref: twice"]
+    finally:
+        child.close()
+
+
+@needs_fork
+def test_a_child_ahead_never_given_its_value_is_ended_by_close() -> None:
+    child = ChildAhead(lambda: counting(10**9), _tagged, 10**9)
+    pid = child._child.pid
+    assert pid is not None
+    assert pid != os.getpid()
+    os.kill(pid, 0)  # running
+    child.close()
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)

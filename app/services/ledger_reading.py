@@ -1,0 +1,84 @@
+"""A large ledger file read ahead while its import is still starting.
+
+Before an import reads its first row, its process imports the database layer,
+connects and reads the agreements: about half a second, during which the second
+core had nothing to do. The parser's process now starts first, before any of
+that: it reads the file and makes every check of a row that needs no agreement
+(QuickRows.plain_texts, against the known states), keeping up to READ_AHEAD_ROWS
+rows; once given the context it checks the rest of each row against it and hands
+over the same batches content_batches would (a test holds the two to each other).
+
+This module is imported before the rest of the import, so it imports the parser
+only in the parser's process, and nothing that needs the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from app.services.prefetch import ChildAhead, fork_available
+from app.services.states import known_states
+
+if TYPE_CHECKING:
+    from app.services.ledger_csv import Contents, EntryContext, ReadRow
+
+# From this size on an import parses in a child process (where fork exists):
+# parsing and writing then run on two cores instead of taking turns for the GIL.
+PARALLEL_FROM_BYTES = 1_000_000
+# What the parser keeps while it waits for the context: what it reads in about half a
+# second, and a bound on its memory (about 1 kB a row) however slowly the import starts.
+READ_AHEAD_ROWS = 60_000
+
+
+class LedgerReading:
+    """A file being read by a parser process that waits for its import's context."""
+
+    def __init__(self, path: Path, states: frozenset[str], most: int) -> None:
+        self.path = path
+        self._child: ChildAhead[ReadRow, EntryContext, Contents] = ChildAhead(
+            partial(_plain_rows, path, states), partial(_batches, path, states), most
+        )
+
+    def batches(self, context: EntryContext) -> Iterator[Contents]:
+        """content_batches(path, context), from the parser's process (asked once)."""
+        return self._child.given(context.for_rows())
+
+    def close(self) -> None:
+        self._child.close()
+
+
+@contextmanager
+def reading_ahead(
+    path: Path, from_bytes: int = PARALLEL_FROM_BYTES, most: int = READ_AHEAD_ROWS
+) -> Iterator[LedgerReading | None]:
+    """A reading of ``path`` begun now, for a file large enough to parse in a process of
+    its own (None for a smaller one, or where there is no fork); its process is ended
+    on leaving, whether or not its batches were asked for."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = 0  # the reader reports why the file cannot be read
+    if size < from_bytes or not fork_available():
+        yield None
+        return
+    reading = LedgerReading(path, known_states(), most)
+    try:
+        yield reading
+    finally:
+        reading.close()
+
+
+def _plain_rows(path: Path, states: frozenset[str]) -> Iterator[ReadRow]:
+    from app.services.ledger_csv import plain_rows
+
+    return plain_rows(path, states)
+
+
+def _batches(path: Path, states: frozenset[str], rows: Iterator[ReadRow], context: EntryContext) -> Iterator[Contents]:
+    from app.services.ledger_csv import batches_of
+
+    return batches_of(path, rows, states, context)
