@@ -26,7 +26,8 @@ from app.domain.moments import day_of, format_moment
 CHAIN_FORMAT = "csbm-chain-1"
 GENESIS = "0" * 64
 ABSENT = "\x00"
-_SEPARATOR = "\x1e"
+SEPARATOR = "\x1e"  # between the texts a hash covers
+_SEPARATOR = SEPARATOR
 
 # The stored columns each chain covers, in order; ``seq`` is the revision's
 # place in the chain and ``ref``/``key`` the identity it belongs to.
@@ -141,6 +142,13 @@ def link(previous: str, texts: Sequence[str]) -> str:
     return hashlib.sha256(payload(previous, texts).encode("utf-8")).hexdigest()
 
 
+def content_hashed(content: Sequence[str]) -> tuple[str, str]:
+    """What a ledger revision's hash covers of its content (entry_texts), joined as
+    link_revisions joins it: the lengths of the ``hashed`` texts, and those texts."""
+    texts = hashed(content)
+    return ",".join(map(str, map(len, texts))), _SEPARATOR.join(texts)
+
+
 def link_revisions(
     head: ChainHead, recorded_at: str, recorded_by: str, revisions: Iterable[tuple[str, str, Sequence[str]]]
 ) -> list[str]:
@@ -148,21 +156,29 @@ def link_revisions(
     ``head`` in order (seq ``head.seq + 1`` on), all recorded at one time by one user.
 
     Exactly ``link(previous, [seq, ref, number, recorded_at, recorded_by, *hashed(content)])``
-    for each (ENTRY_FIELDS order), written as one loop: an import runs it for every row.
+    for each (ENTRY_FIELDS order).
     """
+    hashed_revisions = ((ref, number, *content_hashed(content)) for ref, number, content in revisions)
+    return link_hashed_revisions(head, recorded_at, recorded_by, hashed_revisions)
+
+
+def link_hashed_revisions(
+    head: ChainHead, recorded_at: str, recorded_by: str, revisions: Iterable[tuple[str, str, str, str]]
+) -> list[str]:
+    """link_revisions for revisions ``(ref, number, *content_hashed(content))``, their
+    content joined beforehand (by an import's parser); written as one loop: an import
+    runs it for every row."""
     previous, seq = head.hash, head.seq
     at_by = f"{len(recorded_at)},{len(recorded_by)}"
     tail = f"{recorded_at}{_SEPARATOR}{recorded_by}{_SEPARATOR}"
-    sha256, sep, optional = hashlib.sha256, _SEPARATOR, -len(ENTRY_EXTENSION)
+    sha256, sep = hashlib.sha256, _SEPARATOR
     hashes = []
-    for ref, number, content in revisions:
+    for ref, number, lengths, texts in revisions:
         seq += 1
         seq_text = str(seq)
-        texts = content if any(content[optional:]) else content[:optional]
-        lengths = ",".join(map(str, map(len, texts)))
         text = (
             f"{previous}{sep}{len(seq_text)},{len(ref)},{len(number)},{at_by},{lengths}"
-            f"{sep}{seq_text}{sep}{ref}{sep}{number}{sep}{tail}{sep.join(texts)}"
+            f"{sep}{seq_text}{sep}{ref}{sep}{number}{sep}{tail}{texts}"
         )
         previous = sha256(text.encode("utf-8")).hexdigest()
         hashes.append(previous)

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 from app.db import repositories as repo
 from app.db.chain_writer import LedgerWriter, lock_writers
 from app.db.deferred_indexes import indexes_made_at_end
+from app.db.revision_rows import prepared
 from app.domain.agreement import Agreement
 from app.domain.chain import entry_texts
 from app.domain.findings import Code, Finding
@@ -23,7 +25,7 @@ from app.domain.report import entry_json
 from app.services.accounts import audit
 from app.services.errors import ServiceError
 from app.services.ledger_csv import Contents, EntryContext, content_batches, write_ledger
-from app.services.ledger_reading import PARALLEL_FROM_BYTES, LedgerReading
+from app.services.ledger_reading import PARALLEL_FROM_BYTES, LedgerReading, as_read
 from app.services.prefetch import fork_available, from_child, read_ahead
 
 # What recording one entry did: a re-import of the same file is all UNCHANGED.
@@ -101,13 +103,13 @@ def import_ledger(
     transaction; a bad row anywhere raises LedgerFileError and the transaction rolls back.
     ``reading``, if given, is that file already being read (ledger_reading.reading_ahead)."""
     writer = LedgerWriter(session, at=at, by=by)
-    batches = _batches(path, context, parallel_from_bytes, reading)
+    source = _Source(path, context, parallel_from_bytes, reading)
     if repo.has_entries(session):
         summary = ImportSummary(created=0, revised=0, unchanged=0)
-        for batch in batches():
+        for batch in source.batches(as_read):
             summary = summary + _store(session, batch, lambda: writer)
     else:
-        summary = _into_empty(writer, batches)
+        summary = _into_empty(writer, source)
     if summary.created + summary.revised >= BULK_ROWS:
         repo.refresh_statistics(session)
     audit(
@@ -121,28 +123,36 @@ def import_ledger(
     return summary
 
 
-def _into_empty(writer: LedgerWriter, batches: Callable[[], Iterator[Contents]]) -> ImportSummary:
+def _into_empty(writer: LedgerWriter, source: _Source) -> ImportSummary:
     """Into an empty ledger every row is a new entry (refs are distinct within a file): no
     ref is looked up, and the database makes the ledger's indexes once at the end rather
     than row by row. With those gone, inserting a batch takes less than parsing it: this
-    process chains the rows while the parser's reads on. Where the keys wait for the end
-    too (on PostgreSQL), the revisions stream through one COPY, which the database takes
-    in as it comes instead of this process waiting on it batch by batch."""
+    process chains the rows while the parser's reads on (and, in its process, prepares
+    them: revision_rows.prepared). Where the keys wait for the end too (on PostgreSQL),
+    the revisions stream through one COPY, which the database takes in as it comes
+    instead of this process waiting on it batch by batch."""
     with indexes_made_at_end(writer.session) as keys_at_end:
         chain = writer.new_entries()
-        rows = map(chain, batches())
+        rows = map(chain, source.batches(partial(prepared, writer.stamp.postgres)))
         created = writer.stream(rows) if keys_at_end else writer.write_all(rows)
         writer.end_new_entries(created)
     return ImportSummary(created=created, revised=0, unchanged=0)
 
 
-def _batches(
-    path: Path, context: EntryContext, from_bytes: int, reading: LedgerReading | None
-) -> Callable[[], Iterator[Contents]]:
-    """What gives the file's batches, once the import is ready for them."""
-    if reading is not None:
-        return lambda: reading.batches(context)
-    return lambda: _parsed(lambda: content_batches(path, context), path, from_bytes)
+@dataclass(frozen=True, slots=True)
+class _Source:
+    """The file an import reads, and where it is parsed."""
+
+    path: Path
+    context: EntryContext
+    from_bytes: int
+    reading: LedgerReading | None
+
+    def batches(self, shape: Callable[[Contents], T]) -> Iterator[T]:
+        """``shape`` of each batch, made where the batch is parsed."""
+        if self.reading is not None:
+            return self.reading.batches(self.context, shape)
+        return _parsed(lambda: map(shape, content_batches(self.path, self.context)), self.path, self.from_bytes)
 
 
 def _parsed(produce: Callable[[], Iterator[T]], path: Path, from_bytes: int) -> Iterator[T]:

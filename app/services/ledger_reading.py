@@ -14,17 +14,19 @@ only in the parser's process, and nothing that needs the database.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from app.services.prefetch import ChildAhead, fork_available
 from app.services.states import known_states
 
 if TYPE_CHECKING:
     from app.services.ledger_csv import Contents, EntryContext, ReadRow
+
+T = TypeVar("T")
 
 # From this size on an import parses in a child process (where fork exists):
 # parsing and writing then run on two cores instead of taking turns for the GIL.
@@ -39,13 +41,14 @@ class LedgerReading:
 
     def __init__(self, path: Path, states: frozenset[str], most: int) -> None:
         self.path = path
-        self._child: ChildAhead[ReadRow, EntryContext, Contents] = ChildAhead(
+        self._child: ChildAhead[ReadRow, tuple[EntryContext, Callable[[Contents], object]], object] = ChildAhead(
             partial(_plain_rows, path, states), partial(_batches, path, states), most
         )
 
-    def batches(self, context: EntryContext) -> Iterator[Contents]:
-        """content_batches(path, context), from the parser's process (asked once)."""
-        return self._child.given(context.for_rows())
+    def batches(self, context: EntryContext, shape: Callable[[Contents], T]) -> Iterator[T]:
+        """``shape`` of each of content_batches(path, context), made in the parser's process
+        (``shape`` crosses to it pickled, as a module's function or a partial of one). Asked once."""
+        return cast(Iterator[T], self._child.given((context.for_rows(), shape)))
 
     def close(self) -> None:
         self._child.close()
@@ -78,7 +81,18 @@ def _plain_rows(path: Path, states: frozenset[str]) -> Iterator[ReadRow]:
     return plain_rows(path, states)
 
 
-def _batches(path: Path, states: frozenset[str], rows: Iterator[ReadRow], context: EntryContext) -> Iterator[Contents]:
+def as_read(batch: Contents) -> Contents:
+    """The shape of a batch that is wanted as content_batches gives it."""
+    return batch
+
+
+def _batches(
+    path: Path,
+    states: frozenset[str],
+    rows: Iterator[ReadRow],
+    given: tuple[EntryContext, Callable[[Contents], object]],
+) -> Iterator[object]:
     from app.services.ledger_csv import batches_of
 
-    return batches_of(path, rows, states, context)
+    context, shape = given
+    return map(shape, batches_of(path, rows, states, context))
