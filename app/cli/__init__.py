@@ -74,6 +74,10 @@ def main() -> None:
         code = quick_quota(sys.argv[2:])
     if code is not None:
         sys.exit(code)
+    if sys.argv[1:3] == ["ledger", "import"]:
+        from app.services.ledger_reading import begin_early
+
+        begin_early(sys.argv[3:])
     from app.cli.root import run
 
     run()

@@ -8,8 +8,10 @@ that: it reads the file and makes every check of a row that needs no agreement
 rows; once given the context it checks the rest of each row against it and hands
 over the same batches content_batches would (a test holds the two to each other).
 
-This module is imported before the rest of the import, so it imports the parser
-only in the parser's process, and nothing that needs the database.
+``csbm ledger import`` begins the reading before it imports even the command line's
+parser (begin_early, from app/cli/__init__.py). This module is imported before the
+rest of the import, so it imports the parser only in the parser's process, and
+nothing that needs the database.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ T = TypeVar("T")
 PARALLEL_FROM_BYTES = 1_000_000
 # What the parser keeps while it waits for the context: what it reads in about half a
 # second, and a bound on its memory (about 1 kB a row) however slowly the import starts.
-READ_AHEAD_ROWS = 60_000
+READ_AHEAD_ROWS = 100_000
 
 
 class LedgerReading:
@@ -58,21 +60,56 @@ class LedgerReading:
 def reading_ahead(
     path: Path, from_bytes: int = PARALLEL_FROM_BYTES, most: int = READ_AHEAD_ROWS
 ) -> Iterator[LedgerReading | None]:
-    """A reading of ``path`` begun now, for a file large enough to parse in a process of
-    its own (None for a smaller one, or where there is no fork); its process is ended
-    on leaving, whether or not its batches were asked for."""
+    """A reading of ``path`` begun now (or by begin_early), for a file large enough to parse
+    in a process of its own (None for a smaller one, or where there is no fork); its process
+    is ended on leaving, whether or not its batches were asked for."""
+    global _early
+    early, _early = _early, None
+    if early is not None and (early.path, from_bytes, most) != (path, PARALLEL_FROM_BYTES, READ_AHEAD_ROWS):
+        early.close()
+        early = None
+    reading = early or _begun(path, from_bytes, most)
+    try:
+        yield reading
+    finally:
+        if reading is not None:
+            reading.close()
+
+
+def begin_early(args: list[str]) -> None:
+    """Begin reading the file that ``csbm ledger import ARGS`` names, before even the
+    command line's parser is imported (a tenth of a second): reading_ahead takes that
+    reading up when asked for the same file. Where the command turns out otherwise
+    (--help, a usage error) the reading's process ends with this one."""
+    global _early
+    path = _file_argument(args)
+    if path is not None and _early is None:
+        _early = _begun(path, PARALLEL_FROM_BYTES, READ_AHEAD_ROWS)
+
+
+_early: LedgerReading | None = None
+_OPTIONS_WITH_VALUES = ("--database-url", "--user")  # those of app/cli/ledger.py's import_file
+
+
+def _file_argument(args: list[str]) -> Path | None:
+    """The first argument that is neither an option nor an option's value."""
+    rest = iter(args)
+    for arg in rest:
+        if arg in _OPTIONS_WITH_VALUES:
+            next(rest, None)
+        elif not arg.startswith("-"):
+            return Path(arg)
+    return None
+
+
+def _begun(path: Path, from_bytes: int, most: int) -> LedgerReading | None:
     try:
         size = path.stat().st_size
     except OSError:
         size = 0  # the reader reports why the file cannot be read
     if size < from_bytes or not fork_available():
-        yield None
-        return
-    reading = LedgerReading(path, known_states(), most)
-    try:
-        yield reading
-    finally:
-        reading.close()
+        return None
+    return LedgerReading(path, known_states(), most)
 
 
 def _plain_rows(path: Path, states: frozenset[str]) -> Iterator[ReadRow]:

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, text
 
 from app.db.chain_writer import chain_heads
 from app.db.session import transaction
-from app.services import catalog, entries, ledger
+from app.services import catalog, entries, ledger, ledger_reading
 from app.services.ledger_csv import Contents, EntryContext, LedgerFileError
 from app.services.ledger_reading import reading_ahead
 from app.services.prefetch import from_child
@@ -167,3 +167,36 @@ def test_a_bad_file_read_ahead_is_refused_with_the_messages_of_an_in_process_imp
         read_ahead_import(other_engine, binary, 500)
     with other_engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM entry_revisions")).scalar_one() == 0
+
+
+def test_a_reading_begun_early_is_taken_up_for_its_own_file_only(
+    engine: Engine, other_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ledger_reading, "PARALLEL_FROM_BYTES", 0)
+    monkeypatch.setattr(ledger_reading, "_early", None)
+    first = write(tmp_path / "first.csv", rows(1200))
+    ledger_reading.begin_early(["--database-url", "sqlite:///elsewhere", "--json", str(first), "--user", "u"])
+    early = ledger_reading._early
+    assert early is not None
+    assert early.path == first
+    with reading_ahead(first, from_bytes=0) as reading:
+        assert reading is early
+        with transaction(engine, write=True) as session:
+            catalog.load_agreements(session, None, at=AT, by="test")
+        with transaction(engine, write=True) as session:
+            context = EntryContext(agreements=catalog.agreements_as_of(session), states=known_states())
+            summary = ledger.import_ledger(session, first, context, at=AT, by="test", reading=reading)
+    assert summary == ledger.ImportSummary(created=1200, revised=0, unchanged=0)
+    assert run_import(other_engine, first, parallel=False) == summary
+    assert stored(engine) == stored(other_engine)
+    # Begun for another file, it is ended, and the file asked for is read anew; no file, nothing begun.
+    ledger_reading.begin_early(["--help"])
+    assert ledger_reading._early is None
+    ledger_reading.begin_early(["--user", "u", str(tmp_path / "other.csv")])
+    other = ledger_reading._early
+    assert other is not None
+    with reading_ahead(first, from_bytes=0) as reading:
+        assert reading is not None
+        assert reading is not other
+        assert reading.path == first
+    assert ledger_reading._early is None
