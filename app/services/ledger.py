@@ -131,9 +131,10 @@ def _into_empty(writer: LedgerWriter, source: _Source) -> ImportSummary:
     them: revision_rows.prepared). Where the keys wait for the end too (on PostgreSQL),
     the revisions stream through one COPY, which the database takes in as it comes
     instead of this process waiting on it batch by batch."""
+    batches = source.batches(partial(prepared, writer.stamp.postgres))  # a parser reads on meanwhile
     with indexes_made_at_end(writer.session) as keys_at_end:
         chain = writer.new_entries()
-        rows = map(chain, source.batches(partial(prepared, writer.stamp.postgres)))
+        rows = map(chain, batches)
         created = writer.stream(rows) if keys_at_end else writer.write_all(rows)
         writer.end_new_entries(created)
     return ImportSummary(created=created, revised=0, unchanged=0)
