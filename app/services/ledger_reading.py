@@ -10,8 +10,8 @@ over the same batches content_batches would (a test holds the two to each other)
 
 ``csbm ledger import`` begins the reading before it imports even the command line's
 parser (begin_early, from app/cli/__init__.py). This module is imported before the
-rest of the import, so it imports the parser only in the parser's process, and
-nothing that needs the database.
+rest of the import: it imports the file's parser (which both processes then share,
+instead of each importing it) and nothing that needs the database.
 """
 
 from __future__ import annotations
@@ -20,13 +20,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar, cast
+from typing import TypeVar, cast
 
+from app.services.ledger_csv import Contents, EntryContext, ReadRow, batches_of, plain_rows
 from app.services.prefetch import ChildAhead, fork_available
 from app.services.states import known_states
-
-if TYPE_CHECKING:
-    from app.services.ledger_csv import Contents, EntryContext, ReadRow
 
 T = TypeVar("T")
 
@@ -44,7 +42,7 @@ class LedgerReading:
     def __init__(self, path: Path, states: frozenset[str], most: int) -> None:
         self.path = path
         self._child: ChildAhead[ReadRow, tuple[EntryContext, Callable[[Contents], object]], object] = ChildAhead(
-            partial(_plain_rows, path, states), partial(_batches, path, states), most
+            partial(plain_rows, path, states), partial(_batches, path, states), most
         )
 
     def batches(self, context: EntryContext, shape: Callable[[Contents], T]) -> Iterator[T]:
@@ -112,12 +110,6 @@ def _begun(path: Path, from_bytes: int, most: int) -> LedgerReading | None:
     return LedgerReading(path, known_states(), most)
 
 
-def _plain_rows(path: Path, states: frozenset[str]) -> Iterator[ReadRow]:
-    from app.services.ledger_csv import plain_rows
-
-    return plain_rows(path, states)
-
-
 def as_read(batch: Contents) -> Contents:
     """The shape of a batch that is wanted as content_batches gives it."""
     return batch
@@ -129,7 +121,5 @@ def _batches(
     rows: Iterator[ReadRow],
     given: tuple[EntryContext, Callable[[Contents], object]],
 ) -> Iterator[object]:
-    from app.services.ledger_csv import batches_of
-
     context, shape = given
     return map(shape, batches_of(path, rows, states, context))
