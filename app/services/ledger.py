@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from app.db import repositories as repo
 from app.db.chain_writer import LedgerWriter, lock_writers
 from app.db.deferred_indexes import indexes_made_at_end
-from app.db.revision_rows import PreparedNew, prepared
+from app.db.revision_rows import prepared
 from app.domain.agreement import Agreement
 from app.domain.chain import entry_texts
 from app.domain.findings import Code, Finding
@@ -127,26 +127,17 @@ def _into_empty(writer: LedgerWriter, source: _Source) -> ImportSummary:
     """Into an empty ledger every row is a new entry (refs are distinct within a file): no
     ref is looked up, and the database makes the ledger's indexes once at the end rather
     than row by row. With those gone, inserting a batch takes less than parsing it: this
-    process chains the rows while the parser's reads on (on PostgreSQL the parser also
-    prepares them: revision_rows.prepared). Where the keys wait for the end too (on PostgreSQL),
+    process chains the rows while the parser's reads on (and, in its process, prepares
+    them: revision_rows.prepared). Where the keys wait for the end too (on PostgreSQL),
     the revisions stream through one COPY, which the database takes in as it comes
     instead of this process waiting on it batch by batch."""
-    batches = _prepared_batches(source, writer.stamp.postgres)  # a parser reads on meanwhile
+    batches = source.batches(partial(prepared, writer.stamp.postgres))  # a parser reads on meanwhile
     with indexes_made_at_end(writer.session) as keys_at_end:
         chain = writer.new_entries()
         rows = map(chain, batches)
         created = writer.stream(rows) if keys_at_end else writer.write_all(rows)
         writer.end_new_entries(created)
     return ImportSummary(created=created, revised=0, unchanged=0)
-
-
-def _prepared_batches(source: _Source, postgres: bool) -> Iterator[list[PreparedNew]]:
-    """The file's batches made ready for NewEntries: on PostgreSQL by the parser's process
-    (this one would wait on the database's COPY less than it would take to prepare them),
-    on SQLite by this one (the parser's process has the longer part of the work there)."""
-    if postgres:
-        return source.batches(partial(prepared, True))
-    return map(partial(prepared, False), source.batches(as_read))
 
 
 @dataclass(frozen=True, slots=True)
