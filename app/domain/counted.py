@@ -16,8 +16,8 @@ from app.domain.agreement import Activity, Agreement, CountUnit, QuotaRule, Rule
 from app.domain.counting import Tally, tally, units
 from app.domain.findings import Code, Finding
 from app.domain.force import party_during
-from app.domain.force_memo import ForceMemo
-from app.domain.groups import CountedGroup, group_key, keys_of, make_finding
+from app.domain.force_memo import ForceMemo, RowForce
+from app.domain.groups import CountedGroup, group_key, make_finding
 from app.domain.ledger import LedgerEntry
 from app.domain.limits import LimitResolver
 from app.domain.periods import Period
@@ -27,6 +27,15 @@ Parties = Mapping[str, frozenset[str]]
 # An entry that counts, its start day, and its receiving and inspecting quota parties then.
 _Fact = tuple[LedgerEntry, date, str, str]
 PeriodGroups = tuple[Period, list[tuple[RowKey, list[LedgerEntry]]], list[RowKey]]
+
+# Where a row's sides stand in its key, by (active, scopes the inspecting state): an active
+# quota is the inspecting party's own, a cap between two parties reads both.
+_SIDE_POSITIONS: dict[tuple[bool, bool], tuple[int, int | None]] = {
+    (True, False): (1, None),
+    (True, True): (1, None),
+    (False, False): (0, None),
+    (False, True): (0, 1),
+}
 
 _OVER_LIMIT_CODE = {
     RuleKind.PASSIVE: Code.BEYOND_QUOTA,
@@ -47,6 +56,7 @@ class Counter:
         self._states: dict[tuple[str | None, date, date], frozenset[str]] = {}
         self._facts: list[_Fact] = []
         self._by_activities: dict[frozenset[Activity], list[_Fact]] = {}
+        self._side_classes: dict[Period, dict[str | None, int | None]] = {}
 
     def parties(self, period: Period) -> dict[str, frozenset[str]]:
         """Quota parties during the period, each with its member states."""
@@ -134,54 +144,50 @@ class Counter:
         return sum(1 for e in entries if tally(self.agreement, e) is Tally.USED)
 
     def _builder(self, rule: QuotaRule, period: Period) -> Callable[[RowKey, int, int], QuotaRow]:
-        day, limit_of, sides = self._day(period), self._limits(rule, period.start.year), self._fast_sides(rule, period)
-        of_row, first, last = self.force.of_row, period.start, period.end
-        fixed = (self.agreement.id, rule.id, str(rule.kind), str(rule.activity))
+        first, last = period.start, period.end
+        limit_of, force_of = self.resolver.for_rule(rule, first.year), self._force_of(rule, period)
+        fixed, new = (self.agreement.id, rule.id, str(rule.kind), str(rule.activity)), tuple.__new__
 
         def build(key: RowKey, used: int, pending: int) -> QuotaRow:
-            standing, changed = of_row(*sides(key), first, day)
-            return QuotaRow(
-                *fixed, *key, first, last, limit_of(key), used, pending, str(standing.force), standing.since, changed
-            )
+            # tuple.__new__ rather than the named tuple's own __new__, a Python function.
+            return new(QuotaRow, (*fixed, *key, first, last, limit_of(key), used, pending, *force_of(key)))
 
         return build
-
-    def _limits(self, rule: QuotaRule, year: int) -> Callable[[RowKey], int | None]:
-        """The rule's limit for a group: looked up by its owner alone where the owner's limit
-        refers to no other rule (a cap between two parties is owned by the receiving one)."""
-        resolve, by_owner = self.resolver.resolve, dict[str | None, int | None]()
-        owner_at = 1 if rule.kind is RuleKind.ACTIVE else 0
-
-        def limit_of(key: RowKey) -> int | None:
-            owner = key[owner_at]
-            if owner in by_owner:
-                return by_owner[owner]
-            value = resolve(rule, key[0], key[1], year).value
-            if not (rule.limit_for(owner) if owner else rule.limit).refs:
-                by_owner[owner] = value
-            return value
-
-        return limit_of
 
     def _day(self, period: Period) -> date:
         """The day a row's force is read on: the period's end, or the replay's day within it."""
         return period.end if self.as_of is None else min(max(self.as_of, period.start), period.end)
 
-    def _fast_sides(
-        self, rule: QuotaRule, period: Period
-    ) -> Callable[[RowKey], tuple[frozenset[str], frozenset[str] | None]]:
-        """``_sides`` for a period's applicable groups, whose parties are the period's own:
-        their states are looked up in one dict, not through the memo's keys."""
-        members = self.parties(period)
-        if rule.kind is RuleKind.ACTIVE:
-            return lambda key: (members[key[1]], None) if key[1] in members else self._sides(rule, key, period)
-        if rule.scopes_inspecting:
-            return lambda key: (
-                (members[key[0]], members[key[1]])
-                if key[0] in members and key[1] in members
-                else self._sides(rule, key, period)
-            )
-        return lambda key: (members[key[0]], None) if key[0] in members else self._sides(rule, key, period)
+    def _force_of(self, rule: QuotaRule, period: Period) -> Callable[[RowKey], RowForce]:
+        """Each row's force, looked up by the classes of its sides (``ForceMemo.side_class``).
+        A period's parties have no state in common, so two rows whose sides are parties of
+        the period in the same classes stand alike: a year's thousands of pair rows cost
+        a lookup each. Any other row is read through the memo."""
+        first, day, classes = period.start, self._day(period), self._classes(period)
+        one_at, other_at = _SIDE_POSITIONS[rule.kind is RuleKind.ACTIVE, rule.scopes_inspecting]
+        found: dict[tuple[int, int], RowForce] = {}
+
+        def read(key: RowKey) -> RowForce:
+            return self.force.row_force(*self._sides(rule, key, period), first, day)
+
+        def force_of(key: RowKey) -> RowForce:
+            one = classes.get(key[one_at])
+            other = -1 if other_at is None else classes.get(key[other_at]) if key[0] != key[1] else None
+            if one is None or other is None:
+                return read(key)
+            row = found.get((one, other))
+            if row is None:
+                row = found[(one, other)] = read(key)
+            return row
+
+        return force_of
+
+    def _classes(self, period: Period) -> dict[str | None, int | None]:
+        found = self._side_classes.get(period)
+        if found is None:
+            parties = self.parties(period).items()
+            found = self._side_classes[period] = {party: self.force.side_class(states) for party, states in parties}
+        return found
 
     def _sides(self, rule: QuotaRule, key: RowKey, period: Period) -> tuple[frozenset[str], frozenset[str] | None]:
         """The states on each side of a row's obligation: one side for a passive or an active
@@ -215,11 +221,15 @@ class Counter:
 
 
 def _count_per_unit(rule: QuotaRule, facts: list[_Fact], found: dict[RowKey, list[LedgerEntry]]) -> None:
-    """Count entries that may count several times or in several groups (objects of a mission)."""
+    """Count entries that may count several times or in several groups (objects of a mission):
+    ``keys_of`` and ``times``, with what they ask of the rule asked once."""
+    key_of, side = group_key(rule), rule.scopes_inspecting
     for entry, _, receiving, inspecting in facts:
-        counted = [entry] * times(rule, entry)
-        for key in keys_of(rule, receiving, inspecting, entry):
-            found.setdefault(key, []).extend(counted)
+        if key_of is None:  # a per-object cap: each object is a group, holding the entry once
+            for obj in entry.objects:
+                found.setdefault((receiving, inspecting if side else None, obj), []).append(entry)
+        else:
+            found.setdefault(key_of(receiving, inspecting), []).extend([entry] * units(rule, entry))
 
 
 def times(rule: QuotaRule, entry: LedgerEntry) -> int:

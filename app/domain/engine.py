@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from operator import itemgetter
 
 from app.domain.agreement import Agreement, RuleKind
 from app.domain.counted import Counter, over_limit, over_limit_finding
@@ -23,6 +24,9 @@ from app.domain.limits import DeclarationKey, LimitResolver
 from app.domain.periods import Period
 from app.domain.quota import QuotaRow, RowKey
 from app.domain.rules import concurrency_findings, entry_findings, every, refusal_findings
+
+RuleRows = tuple[Period, str, list[QuotaRow]]  # a rule period's rows, with its rule's id
+_BY_KEY = itemgetter(4, 5, 6)  # a row's receiving state, inspecting state and object
 
 # Activities are hours to days long; this margin lets a concurrency check see
 # an activity that started shortly before the window and still overlaps it.
@@ -71,7 +75,7 @@ def evaluate(
     pool = counting_pool(agreement, entries, count_until)
     resolver = LimitResolver(agreement, declarations)
     counter = Counter(agreement, resolver, as_of)
-    rows: list[QuotaRow] = []
+    blocks: list[RuleRows] = []
     findings: list[Finding] = []
     wanted = about or every
     for entry in pool:
@@ -89,12 +93,12 @@ def evaluate(
             for key, counted in touched:
                 group = groups[(rule.id, period, key)] = counter.group(rule, period, key, counted)
                 findings += group_findings(agreement, group, missing, unbound, wanted)
-            rows += counter.period_rows(rule, period, touched, empty) if with_rows else []
+            blocks += [(period, rule.id, counter.period_rows(rule, period, touched, empty))] if with_rows else []
     findings += refusal_findings(agreement, pool, groups, resolver, wanted)
     starts = {e.ref: e.start_day for e in pool}
     in_window = [f for f in findings if f.entry_ref is None or start <= starts[f.entry_ref] <= end]
     in_window += missing.findings(agreement, lambda ref: ref not in unbound and start <= starts[ref] <= end)
-    return Evaluation(sorted(rows, key=QuotaRow.sort_key), unique(in_window))
+    return Evaluation(in_row_order(blocks), unique(in_window))
 
 
 def evaluate_rows(
@@ -116,15 +120,27 @@ def evaluate_rows(
     status for one state needs 112 of the Vienna Document's 3,192 pair rows."""
     pool = counting_pool(agreement, entries, count_until)
     counter = Counter(agreement, LimitResolver(agreement, declarations), as_of)
-    rows: list[QuotaRow] = []
+    blocks: list[RuleRows] = []
     for rule in agreement.quota_rules:
         if rule.kind is not RuleKind.CONCURRENCY:
             for period, touched, empty in counter.rule_groups(rule, rule.period.overlapping(start, end), pool):
                 if wanted is not None:
                     empty = [key for key in empty if wanted(key)]
                     touched = [(key, counted) for key, counted in touched if wanted(key)]
-                rows += counter.period_rows(rule, period, touched, empty)
-    return sorted(rows, key=QuotaRow.sort_key)
+                blocks.append((period, rule.id, counter.period_rows(rule, period, touched, empty)))
+    return in_row_order(blocks)
+
+
+def in_row_order(blocks: list[RuleRows]) -> list[QuotaRow]:
+    """One agreement's rows as ``QuotaRow.sort_key`` orders them, from one block of rows per
+    rule period: the blocks in (period start, rule) order, each block by its rows' keys.
+    A rule fixes the shape of its keys (a passive row never has an inspecting state), so
+    within a block the keys compare as they are; a year's thousands of rows are most of
+    a status's work, and sorting them by a Python key was a sixth of it."""
+    rows: list[QuotaRow] = []
+    for _, _, block in sorted(blocks, key=lambda b: (b[0].start, b[1])):
+        rows += sorted(block, key=_BY_KEY)
+    return rows
 
 
 def counting_pool(agreement: Agreement, entries: Iterable[LedgerEntry], count_until: date | None) -> list[LedgerEntry]:

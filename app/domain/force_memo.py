@@ -13,6 +13,9 @@ from app.domain.agreement import Agreement
 from app.domain.force import Standing, obligation_changed, obligation_standing
 
 _Side = tuple[date, date | None, tuple[tuple[date, date | None], ...]] | None
+# A quota row's force as it shows it: the force, the day it has held since, and whether
+# it stood otherwise earlier in the row's period.
+RowForce = tuple[str, date | None, bool]
 
 
 class ForceMemo:
@@ -31,6 +34,8 @@ class ForceMemo:
         self._timelines: dict[tuple[str, str | None], _Side] = {}
         self._rows: dict[tuple[object, ...], tuple[Standing, bool]] = {}
         self._plain: dict[frozenset[str], tuple[_Side, ...] | None] = {}
+        self._classes: dict[frozenset[str], int | None] = {}
+        self._class_ids: dict[tuple[_Side, ...], int] = {}
 
     def of_row(
         self, one: frozenset[str], other: frozenset[str] | None, start: date, day: date
@@ -42,6 +47,20 @@ class ForceMemo:
         if found is None:
             found = self._rows[key] = (self.standing(one, other, day), self.changed(one, other, start, day))
         return found
+
+    def row_force(self, one: frozenset[str], other: frozenset[str] | None, start: date, day: date) -> RowForce:
+        """``of_row`` as a quota row shows it."""
+        standing, changed = self.of_row(one, other, start, day)
+        return str(standing.force), standing.since, changed
+
+    def side_class(self, states: frozenset[str]) -> int | None:
+        """A number for what a side reads when it reads plainly (``_plain_side``): two
+        sides of the same class, each facing a side it shares no state with, read alike.
+        None: the side must be read pair by pair."""
+        if states not in self._classes:
+            plain = self._plain_side(states)
+            self._classes[states] = None if plain is None else self._class_ids.setdefault(plain, len(self._class_ids))
+        return self._classes[states]
 
     def _alike(self, one: frozenset[str], other: frozenset[str] | None) -> tuple[object, ...] | None:
         """What the two sides read, found without walking every pair of their states: when
