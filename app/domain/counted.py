@@ -50,7 +50,7 @@ _OVER_LIMIT_CODE = {
 class Counter:
     def __init__(self, agreement: Agreement, resolver: LimitResolver, as_of: date | None = None) -> None:
         self.agreement, self.resolver, self.as_of = agreement, resolver, as_of
-        self.force = ForceMemo(agreement)
+        self.force = ForceMemo.shared(agreement)
         self._parties: dict[Period, dict[str, frozenset[str]]] = {}
         self._pool: list[LedgerEntry] | None = None
         self._states: dict[tuple[str | None, date, date], frozenset[str]] = {}

@@ -8,6 +8,7 @@ distinct computations. This memo finds which.
 from __future__ import annotations
 
 from datetime import date
+from itertools import count
 
 from app.domain.agreement import Agreement
 from app.domain.force import Standing, obligation_changed, obligation_standing
@@ -16,6 +17,8 @@ _Side = tuple[date, date | None, tuple[tuple[date, date | None], ...]] | None
 # A quota row's force as it shows it: the force, the day it has held since, and whether
 # it stood otherwise earlier in the row's period.
 RowForce = tuple[str, date | None, bool]
+# A year's status of every agreement makes a few thousand; each replay day adds its own.
+MAX_ROWS = 100_000
 
 
 class ForceMemo:
@@ -25,6 +28,14 @@ class ForceMemo:
     thousands of pair rows of a year cost a few dozen distinct computations. Dates that are
     no change for a pair (a suspension toward a third state) never move its standing, which
     is why two pairs that read alike stand alike."""
+
+    @classmethod
+    def shared(cls, agreement: Agreement) -> ForceMemo:
+        """The agreement's own memo. Force reads nothing but the agreement, so every
+        evaluation of it may share one: a quota status after a write reads the force of
+        a year's rows without computing it again. Past ``MAX_ROWS`` a memo (grown by
+        replays at many days) is started again."""
+        return agreement.derived("force", ForceMemo, ForceMemo, lambda memo: len(memo._rows) <= MAX_ROWS)
 
     def __init__(self, agreement: Agreement) -> None:
         self.agreement = agreement
@@ -36,6 +47,9 @@ class ForceMemo:
         self._plain: dict[frozenset[str], tuple[_Side, ...] | None] = {}
         self._classes: dict[frozenset[str], int | None] = {}
         self._class_ids: dict[tuple[_Side, ...], int] = {}
+        # Shared by concurrent evaluations: next() and setdefault() are each one step, so
+        # two threads can never give two classes one number.
+        self._numbers = count()
 
     def of_row(
         self, one: frozenset[str], other: frozenset[str] | None, start: date, day: date
@@ -59,7 +73,7 @@ class ForceMemo:
         None: the side must be read pair by pair."""
         if states not in self._classes:
             plain = self._plain_side(states)
-            self._classes[states] = None if plain is None else self._class_ids.setdefault(plain, len(self._class_ids))
+            self._classes[states] = None if plain is None else self._class_ids.setdefault(plain, next(self._numbers))
         return self._classes[states]
 
     def _alike(self, one: frozenset[str], other: frozenset[str] | None) -> tuple[object, ...] | None:

@@ -116,7 +116,9 @@ class LedgerEntry:
     @property
     def objects(self) -> tuple[str, ...]:
         """The objects inspected, in sequence; one mission may inspect several."""
-        return split_objects(self.object) if self.object else ()
+        if OBJECT_SEPARATOR not in self.object:  # the text is canonical: one name, stripped, or none
+            return (self.object,) if self.object else ()
+        return split_objects(self.object)
 
     @property
     def guest_count(self) -> int:
