@@ -57,6 +57,8 @@ class Counter:
         self._facts: list[_Fact] = []
         self._by_activities: dict[frozenset[Activity], list[_Fact]] = {}
         self._side_classes: dict[Period, dict[str | None, int | None]] = {}
+        self._used_ids: set[int] = set()  # the pool's entries that count as used, by id()
+        self._keys: dict[tuple[bool, bool, bool, Period], list[RowKey]] = {}
 
     def parties(self, period: Period) -> dict[str, frozenset[str]]:
         """Quota parties during the period, each with its member states."""
@@ -70,10 +72,23 @@ class Counter:
         entries (every applicable group in its order, then the others in the order their
         first entry is counted), and the applicable groups nothing counts in."""
         for period, found in self.touched(rule, periods, pool).items():
-            applicable = applicable_keys(rule, self.parties(period))
-            empty = [key for key in applicable if key not in found]
-            touched = [(key, found.pop(key)) for key in applicable if key in found]
+            touched, empty = [], []
+            for key in self._applicable(rule, period):
+                group = found.pop(key, None)
+                if group is None:
+                    empty.append(key)
+                else:
+                    touched.append((key, group))
             yield period, touched + list(found.items()), empty
+
+    def _applicable(self, rule: QuotaRule, period: Period) -> list[RowKey]:
+        """``applicable_keys``, made once for the rules of one shape in a period (the
+        Vienna Document's two caps between states have 3,192 pairs each)."""
+        shape = (rule.per_object, rule.kind is RuleKind.PASSIVE, rule.kind is RuleKind.ACTIVE, period)
+        found = self._keys.get(shape)
+        if found is None:
+            found = self._keys[shape] = applicable_keys(rule, self.parties(period))
+        return found
 
     def touched(
         self, rule: QuotaRule, periods: list[Period], pool: list[LedgerEntry]
@@ -110,13 +125,16 @@ class Counter:
         and inspecting quota parties on that day: worked out once for all the rules."""
         if self._pool is not pool:
             party, agreement = self.agreement.quota_party, self.agreement
-            self._pool, self._facts, self._by_activities = pool, [], {}
+            self._pool, self._facts, self._by_activities, self._used_ids = pool, [], {}, set()
             for entry in pool:
-                if tally(agreement, entry) is not Tally.NONE:
+                counted = tally(agreement, entry)
+                if counted is not Tally.NONE:
                     day = entry.start_day
                     self._facts.append(
                         (entry, day, party(entry.receiving_state, day), party(entry.inspecting_state, day))
                     )
+                if counted is Tally.USED:
+                    self._used_ids.add(id(entry))
         return self._facts
 
     def group(self, rule: QuotaRule, period: Period, key: RowKey, entries: list[LedgerEntry]) -> CountedGroup:
@@ -133,10 +151,11 @@ class Counter:
         """A rule period's rows, for the groups something counts in and for the others, built
         in one loop: they are most rows of a year (every pair of parties has one), and what
         they share is looked up once."""
-        build = self._builder(rule, period)
+        build, used_ids = self._builder(rule, period), self._used_ids.__contains__
         rows = [build(key, 0, 0) for key in empty]
         for key, entries in touched:
-            used = self._used(entries)
+            # Every entry of a group here is one of the pool's, whose tallies _counted took.
+            used = len(list(filter(used_ids, map(id, entries))))
             rows.append(build(key, used, len(entries) - used))
         return rows
 
