@@ -73,7 +73,7 @@ def evaluate(
     others share groups and limits with them.
     """
     pool = counting_pool(agreement, entries, count_until)
-    resolver = LimitResolver(agreement, declarations)
+    resolver = LimitResolver.shared(agreement, declarations)
     counter = Counter(agreement, resolver, as_of)
     blocks: list[RuleRows] = []
     findings: list[Finding] = []
@@ -119,7 +119,7 @@ def evaluate_rows(
     ``wanted`` keeps only the rows whose (receiving, inspecting, object) it accepts: a
     status for one state needs 112 of the Vienna Document's 3,192 pair rows."""
     pool = counting_pool(agreement, entries, count_until)
-    counter = Counter(agreement, LimitResolver(agreement, declarations), as_of)
+    counter = Counter(agreement, LimitResolver.shared(agreement, declarations), as_of)
     blocks: list[RuleRows] = []
     for rule in agreement.quota_rules:
         if rule.kind is not RuleKind.CONCURRENCY:

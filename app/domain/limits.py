@@ -35,9 +35,22 @@ class LimitResolver:
     share them (a cap between two parties is owned by the receiving one alone).
     """
 
+    @classmethod
+    def shared(cls, agreement: Agreement, declarations: Mapping[DeclarationKey, int]) -> LimitResolver:
+        """The agreement's resolver for these declarations, kept on the agreement: limits
+        read nothing else, so the statuses that follow a write to the ledger find them
+        resolved; new declarations make a new resolver."""
+        figures = frozenset(declarations.items())
+
+        def made(_: Agreement) -> LimitResolver:
+            return LimitResolver(agreement, dict(declarations))
+
+        return agreement.derived("limits", LimitResolver, made, lambda resolver: resolver.figures == figures)
+
     def __init__(self, agreement: Agreement, declarations: Mapping[DeclarationKey, int]) -> None:
         self._agreement = agreement
         self._declarations = declarations
+        self.figures = frozenset(declarations.items())
         self._memo: dict[tuple[object, ...], ResolvedLimit] = {}
         self._values: dict[tuple[object, ...], int] = {}
         self._owned: dict[tuple[int, str, int], tuple[tuple[tuple[str, int], ...], list[DeclarationKey]]] = {}
