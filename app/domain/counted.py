@@ -8,9 +8,11 @@ pool for all its periods.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from datetime import date
+from operator import itemgetter
 
 from app.domain.agreement import Activity, Agreement, CountUnit, QuotaRule, RuleKind
 from app.domain.counting import Tally, tally, units
@@ -26,6 +28,7 @@ from app.domain.quota import QuotaRow, RowKey
 Parties = Mapping[str, frozenset[str]]
 # An entry that counts, its start day, and its receiving and inspecting quota parties then.
 _Fact = tuple[LedgerEntry, date, str, str]
+_DAY = itemgetter(1)  # a fact's start day
 PeriodGroups = tuple[Period, list[tuple[RowKey, list[LedgerEntry]]], list[RowKey]]
 
 # Where a row's sides stand in its key, by (active, scopes the inspecting state): an active
@@ -96,10 +99,10 @@ class Counter:
         """Each period's groups something counts in, with their entries in counting order."""
         seen: dict[Period, dict[RowKey, list[LedgerEntry]]] = {period: {} for period in periods}
         facts, key_of = self._counting(pool, rule.counts), group_key(rule)
-        # A rule's periods tile time, so the one holding the start day is the one it falls in.
+        # A rule's periods tile time, so the one holding the start day is the one it falls in;
+        # the facts are in counting order, so by start day too, and each period's are a slice.
         for period, found in seen.items():
-            first, last = period.start, period.end
-            within = [fact for fact in facts if first <= fact[1] <= last]
+            within = facts[bisect_left(facts, period.start, key=_DAY) : bisect_right(facts, period.end, key=_DAY)]
             if key_of is None or rule.counts_per is CountUnit.OBJECT:
                 _count_per_unit(rule, within, found)
                 continue
