@@ -61,7 +61,7 @@ def evaluate_addition(
     before = sorted((e for e in entries if e.agreement == agreement.id), key=LedgerEntry.counting_key)
     after = sorted([*before, entry], key=LedgerEntry.counting_key)
     resolver = LimitResolver(agreement, declarations)
-    counter = Counter(agreement, resolver)
+    counter = Counter[LedgerEntry](agreement, resolver)
     rows: list[tuple[QuotaRow | None, QuotaRow]] = []
     findings = entry_findings(agreement, entry)
     unbound = {f.entry_ref for f in findings if f.code is Code.NOT_IN_FORCE}

@@ -13,8 +13,10 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from datetime import date
 from operator import itemgetter
+from typing import Generic, TypeVar
 
 from app.domain.agreement import Activity, Agreement, CountUnit, QuotaRule, RuleKind
+from app.domain.counted_entry import Counted
 from app.domain.counting import Tally, tally, units
 from app.domain.findings import Code, Finding
 from app.domain.force import party_during
@@ -26,10 +28,12 @@ from app.domain.periods import Period
 from app.domain.quota import QuotaRow, RowKey
 
 Parties = Mapping[str, frozenset[str]]
+# What a Counter counts: whole entries for findings, or the fields counting reads, for rows.
+_E = TypeVar("_E", bound=Counted)
 # An entry that counts, its start day, and its receiving and inspecting quota parties then.
-_Fact = tuple[LedgerEntry, date, str, str]
+_Fact = tuple[_E, date, str, str]
 _DAY = itemgetter(1)  # a fact's start day
-PeriodGroups = tuple[Period, list[tuple[RowKey, list[LedgerEntry]]], list[RowKey]]
+PeriodGroups = tuple[Period, list[tuple[RowKey, list[_E]]], list[RowKey]]
 
 # Where a row's sides stand in its key, by (active, scopes the inspecting state): an active
 # quota is the inspecting party's own, a cap between two parties reads both.
@@ -50,15 +54,15 @@ _OVER_LIMIT_CODE = {
 }
 
 
-class Counter:
+class Counter(Generic[_E]):
     def __init__(self, agreement: Agreement, resolver: LimitResolver, as_of: date | None = None) -> None:
         self.agreement, self.resolver, self.as_of = agreement, resolver, as_of
         self.force = ForceMemo.shared(agreement)
         self._parties: dict[Period, dict[str, frozenset[str]]] = {}
-        self._pool: list[LedgerEntry] | None = None
+        self._pool: list[_E] | None = None
         self._states: dict[tuple[str | None, date, date], frozenset[str]] = {}
-        self._facts: list[_Fact] = []
-        self._by_activities: dict[frozenset[Activity], list[_Fact]] = {}
+        self._facts: list[_Fact[_E]] = []
+        self._by_activities: dict[frozenset[Activity], list[_Fact[_E]]] = {}
         self._side_classes: dict[Period, dict[str | None, int | None]] = {}
         self._used_ids: set[int] = set()  # the pool's entries that count as used, by id()
         self._keys: dict[tuple[bool, bool, bool, Period], list[RowKey]] = {}
@@ -70,7 +74,7 @@ class Counter:
             found = self._parties[period] = parties_in_period(self.agreement, period)
         return found
 
-    def rule_groups(self, rule: QuotaRule, periods: list[Period], pool: list[LedgerEntry]) -> Iterator[PeriodGroups]:
+    def rule_groups(self, rule: QuotaRule, periods: list[Period], pool: list[_E]) -> Iterator[PeriodGroups[_E]]:
         """The rule's groups in each period: those something counts in, with their counted
         entries (every applicable group in its order, then the others in the order their
         first entry is counted), and the applicable groups nothing counts in."""
@@ -93,11 +97,9 @@ class Counter:
             found = self._keys[shape] = applicable_keys(rule, self.parties(period))
         return found
 
-    def touched(
-        self, rule: QuotaRule, periods: list[Period], pool: list[LedgerEntry]
-    ) -> dict[Period, dict[RowKey, list[LedgerEntry]]]:
+    def touched(self, rule: QuotaRule, periods: list[Period], pool: list[_E]) -> dict[Period, dict[RowKey, list[_E]]]:
         """Each period's groups something counts in, with their entries in counting order."""
-        seen: dict[Period, dict[RowKey, list[LedgerEntry]]] = {period: {} for period in periods}
+        seen: dict[Period, dict[RowKey, list[_E]]] = {period: {} for period in periods}
         facts, key_of = self._counting(pool, rule.counts), group_key(rule)
         # A rule's periods tile time, so the one holding the start day is the one it falls in;
         # the facts are in counting order, so by start day too, and each period's are a slice.
@@ -114,7 +116,7 @@ class Counter:
                 group.append(entry)
         return seen
 
-    def _counting(self, pool: list[LedgerEntry], activities: frozenset[Activity]) -> list[_Fact]:
+    def _counting(self, pool: list[_E], activities: frozenset[Activity]) -> list[_Fact[_E]]:
         """``_counted`` of the activities a rule counts, in counting order: most rules count
         one activity of several, and each filters the pool once."""
         facts = self._counted(pool)
@@ -123,7 +125,7 @@ class Counter:
             found = self._by_activities[activities] = [fact for fact in facts if fact[0].activity in activities]
         return found
 
-    def _counted(self, pool: list[LedgerEntry]) -> list[_Fact]:
+    def _counted(self, pool: list[_E]) -> list[_Fact[_E]]:
         """The pool's entries that count at all, each with its start day and its receiving
         and inspecting quota parties on that day: worked out once for all the rules."""
         if self._pool is not pool:
@@ -149,7 +151,7 @@ class Counter:
         return self._builder(group.rule, group.period)(group.key, used, len(group.entries) - used)
 
     def period_rows(
-        self, rule: QuotaRule, period: Period, touched: list[tuple[RowKey, list[LedgerEntry]]], empty: list[RowKey]
+        self, rule: QuotaRule, period: Period, touched: list[tuple[RowKey, list[_E]]], empty: list[RowKey]
     ) -> list[QuotaRow]:
         """A rule period's rows, for the groups something counts in and for the others, built
         in one loop: they are most rows of a year (every pair of parties has one), and what
@@ -242,7 +244,7 @@ class Counter:
         return frozenset({party})
 
 
-def _count_per_unit(rule: QuotaRule, facts: list[_Fact], found: dict[RowKey, list[LedgerEntry]]) -> None:
+def _count_per_unit(rule: QuotaRule, facts: list[_Fact[_E]], found: dict[RowKey, list[_E]]) -> None:
     """Count entries that may count several times or in several groups (objects of a mission):
     ``keys_of`` and ``times``, with what they ask of the rule asked once."""
     key_of, side = group_key(rule), rule.scopes_inspecting
@@ -254,7 +256,7 @@ def _count_per_unit(rule: QuotaRule, facts: list[_Fact], found: dict[RowKey, lis
             found.setdefault(key_of(receiving, inspecting), []).extend([entry] * units(rule, entry))
 
 
-def times(rule: QuotaRule, entry: LedgerEntry) -> int:
+def times(rule: QuotaRule, entry: Counted) -> int:
     """A group holds an entry once per unit it counts as: a mission to two objects of
     verification is two declared-site inspections; a per-object cap sees each object apart."""
     return 1 if rule.per_object else units(rule, entry)

@@ -13,10 +13,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from operator import itemgetter
+from operator import itemgetter, methodcaller
+from typing import TypeVar
 
 from app.domain.agreement import Agreement, RuleKind
 from app.domain.counted import Counter, over_limit, over_limit_finding
+from app.domain.counted_entry import Counted
 from app.domain.findings import Code, Finding
 from app.domain.groups import CountedGroup, MissingDeclarations
 from app.domain.ledger import LedgerEntry
@@ -27,6 +29,8 @@ from app.domain.rules import concurrency_findings, entry_findings, every, refusa
 
 RuleRows = tuple[Period, str, list[QuotaRow]]  # a rule period's rows, with its rule's id
 _BY_KEY = itemgetter(4, 5, 6)  # a row's receiving state, inspecting state and object
+_COUNTING_ORDER = methodcaller("counting_key")
+_E = TypeVar("_E", bound=Counted)
 
 # Activities are hours to days long; this margin lets a concurrency check see
 # an activity that started shortly before the window and still overlaps it.
@@ -74,7 +78,7 @@ def evaluate(
     """
     pool = counting_pool(agreement, entries, count_until)
     resolver = LimitResolver.shared(agreement, declarations)
-    counter = Counter(agreement, resolver, as_of)
+    counter = Counter[LedgerEntry](agreement, resolver, as_of)
     blocks: list[RuleRows] = []
     findings: list[Finding] = []
     wanted = about or every
@@ -103,7 +107,7 @@ def evaluate(
 
 def evaluate_rows(
     agreement: Agreement,
-    entries: Iterable[LedgerEntry],
+    entries: Iterable[_E],
     declarations: Mapping[DeclarationKey, int],
     *,
     start: date,
@@ -117,9 +121,10 @@ def evaluate_rows(
     whole evaluation's time); the property tests hold the two to the same rows.
 
     ``wanted`` keeps only the rows whose (receiving, inspecting, object) it accepts: a
-    status for one state needs 112 of the Vienna Document's 3,192 pair rows."""
+    status for one state needs 112 of the Vienna Document's 3,192 pair rows. The entries
+    may be whole or hold only what counting reads (``CountedEntry``)."""
     pool = counting_pool(agreement, entries, count_until)
-    counter = Counter(agreement, LimitResolver.shared(agreement, declarations), as_of)
+    counter = Counter[_E](agreement, LimitResolver.shared(agreement, declarations), as_of)
     blocks: list[RuleRows] = []
     for rule in agreement.quota_rules:
         if rule.kind is not RuleKind.CONCURRENCY:
@@ -143,12 +148,12 @@ def in_row_order(blocks: list[RuleRows]) -> list[QuotaRow]:
     return rows
 
 
-def counting_pool(agreement: Agreement, entries: Iterable[LedgerEntry], count_until: date | None) -> list[LedgerEntry]:
+def counting_pool(agreement: Agreement, entries: Iterable[_E], count_until: date | None) -> list[_E]:
     """The agreement's entries counted, sorted once into counting order; every group built
     from the pool keeps that order."""
     return sorted(
         (e for e in entries if e.agreement == agreement.id and (count_until is None or e.start_day <= count_until)),
-        key=LedgerEntry.counting_key,
+        key=_COUNTING_ORDER,
     )
 
 

@@ -7,13 +7,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import date
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from app.domain.agreement import Activity
 from app.domain.errors import DomainError
 from app.domain.moments import Moment, day_of, format_moment, start_instant
 
 STATE_CODE = re.compile(r"^[A-Z]{2}$")
+_Slotted = TypeVar("_Slotted")
 REF_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/:-]{0,79}$")
 
 
@@ -116,9 +117,7 @@ class LedgerEntry:
     @property
     def objects(self) -> tuple[str, ...]:
         """The objects inspected, in sequence; one mission may inspect several."""
-        if OBJECT_SEPARATOR not in self.object:  # the text is canonical: one name, stripped, or none
-            return (self.object,) if self.object else ()
-        return split_objects(self.object)
+        return objects_of(self.object)
 
     @property
     def guest_count(self) -> int:
@@ -138,8 +137,7 @@ class LedgerEntry:
         return day_of(self.end)
 
     def counting_key(self) -> tuple[Any, ...]:
-        """docs/semantics.md section 3: counted in order of start, then requested_at, then ref."""
-        return (start_instant(self.start), start_instant(self.requested_at), self.ref)
+        return counting_order(self.start, self.requested_at, self.ref)
 
     def as_record(self) -> dict[str, str]:
         """The entry as CSV-shaped text fields, in the documented column order."""
@@ -179,6 +177,19 @@ def split_objects(text: str) -> tuple[str, ...]:
         if names.count(name) > 1:
             raise DomainError(f"{name!r} is named twice in one mission", field="object")
     return names
+
+
+def objects_of(canonical: str) -> tuple[str, ...]:
+    """The objects an entry's canonical object text names: one name, stripped, or none,
+    need no splitting."""
+    if OBJECT_SEPARATOR not in canonical:
+        return (canonical,) if canonical else ()
+    return split_objects(canonical)
+
+
+def counting_order(start: Moment, requested_at: Moment, ref: str) -> tuple[Any, ...]:
+    """docs/semantics.md section 3: counted in order of start, then requested_at, then ref."""
+    return (start_instant(start), start_instant(requested_at), ref)
 
 
 def join_objects(names: tuple[str, ...]) -> str:
@@ -245,20 +256,21 @@ class Declaration:
             raise DomainError(f"value {self.value} is negative", field="value")
 
 
-def _slot_writer() -> Callable[[tuple[Any, ...]], LedgerEntry]:
-    """A function writing each field's slot directly, one statement per field, generated
-    as dataclasses generates __init__: a third of the cost of object.__setattr__ per field,
-    and half that of a loop over the slots."""
-    put = {f"put_{name}": getattr(LedgerEntry, name).__set__ for name in LEDGER_COLUMNS}
-    lines = [f"    put_{name}(entry, values[{i}])" for i, name in enumerate(LEDGER_COLUMNS)]
-    source = "def write(values):\n    entry = new(LedgerEntry)\n" + "\n".join(lines) + "\n    return entry\n"
-    scope: dict[str, Any] = {"new": object.__new__, "LedgerEntry": LedgerEntry, **put}
-    exec(source, scope)  # the source is made above from LEDGER_COLUMNS, never from data
-    writer: Callable[[tuple[Any, ...]], LedgerEntry] = scope["write"]
+def slot_writer(kind: type[_Slotted], names: tuple[str, ...]) -> Callable[[tuple[Any, ...]], _Slotted]:
+    """A function making a ``kind`` from its fields' values in ``names`` order, writing each
+    slot directly, one statement per field, generated as dataclasses generates __init__:
+    a third of the cost of object.__setattr__ per field, half that of a loop over slots.
+    It checks nothing: it is for values read back as they were stored."""
+    put = {f"put_{name}": getattr(kind, name).__set__ for name in names}
+    lines = [f"    put_{name}(made, values[{i}])" for i, name in enumerate(names)]
+    source = "def write(values):\n    made = new(kind)\n" + "\n".join(lines) + "\n    return made\n"
+    scope: dict[str, Any] = {"new": object.__new__, "kind": kind, **put}
+    exec(source, scope)  # the source is made above from field names, never from data
+    writer: Callable[[tuple[Any, ...]], _Slotted] = scope["write"]
     return writer
 
 
-_WRITE_SLOTS = _slot_writer()
+_WRITE_SLOTS = slot_writer(LedgerEntry, LEDGER_COLUMNS)
 
 
 def stored_entry(values: tuple[Any, ...]) -> LedgerEntry:
