@@ -43,18 +43,16 @@ _Read = TypeVar("_Read")
 
 # The latest revision recorded by :as_of, found per row from the (entry_id, revision)
 # key (repositories._latest_by says why: not NOT EXISTS), its ref by primary key.
-_ENTRIES = """SELECT (SELECT ledger_entries.ref FROM ledger_entries WHERE ledger_entries.id = r.entry_id) AS ref,
- r.agreement, {columns}
+_ENTRIES = """SELECT r.agreement, {columns}
 FROM entry_revisions AS r
 WHERE ({windows}){recorded} AND r.revision = (SELECT max(later.revision) FROM entry_revisions AS later
  WHERE later.entry_id = r.entry_id{later_recorded})"""
 _WINDOW = "r.agreement = :a{i} AND r.start_on BETWEEN :f{i} AND :l{i}"
-_WHOLE = """r.activity, r.inspecting_state, r.receiving_state, r.requested_iso, r.replied_iso, r.start_iso,
+_WHOLE = """(SELECT ledger_entries.ref FROM ledger_entries WHERE ledger_entries.id = r.entry_id) AS ref,
+ r.activity, r.inspecting_state, r.receiving_state, r.requested_iso, r.replied_iso, r.start_iso,
  r.end_iso, r.status, r.team_size, r.location, r.object, r.notes, r.guests, r.cause"""
-# What counting reads (app/domain/counted_entry.py): ten of sixteen columns, a fifth of the read.
-_COUNTED = (
-    "r.activity, r.inspecting_state, r.receiving_state, r.requested_iso, r.start_iso, r.status, r.object, r.cause"
-)
+# What counting reads (app/domain/counted_entry.py): no ref, so no lookup of it per row.
+_COUNTED = "r.activity, r.inspecting_state, r.receiving_state, r.start_iso, r.status, r.object, r.cause"
 
 # The later revision is sought by d.id, not v.declaration_id (the same value): SQLite then
 # applies the year before it, instead of seeking later revisions of every year's figures.
@@ -156,7 +154,7 @@ def _in_windows(
     within = " OR ".join(_WINDOW.format(i=i) for i in range(len(windows)))
     sql, moment = _replayed(_ENTRIES, as_of, "r", "recorded_at", windows=within, columns=columns)
     for row in _rows(session, sql, params | moment):
-        found[row[1]].append(made(row))
+        found[row[0]].append(made(row))
     return found
 
 
@@ -193,7 +191,7 @@ _STATUSES = {member.value: member for member in Status}
 
 
 def _entry(row: Any) -> LedgerEntry:
-    ref, agreement, activity, inspecting, receiving, requested, replied, start, end, status, *rest = row
+    agreement, ref, activity, inspecting, receiving, requested, replied, start, end, status, *rest = row
     team_size, location, obj, notes, guests, cause = rest
     return stored_entry(
         (
@@ -218,17 +216,15 @@ def _entry(row: Any) -> LedgerEntry:
 
 
 def _counted(row: Any) -> CountedEntry:
-    ref, agreement, activity, inspecting, receiving, requested, start, status, obj, cause = row
+    agreement, activity, inspecting, receiving, start, status, obj, cause = row
     if OBJECT_SEPARATOR in obj:  # as stored_entry puts them: in canonical order all the same
         obj = join_objects(split_objects(obj))
     return counted_entry(
         (
-            ref,
             agreement,
             _ACTIVITIES[activity],
             inspecting,
             receiving,
-            stored_moment(requested),
             stored_moment(start),
             _STATUSES[status],
             obj,

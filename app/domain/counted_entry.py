@@ -1,27 +1,26 @@
 """What counting reads of an entry, and an entry read for that alone.
 
-A quota status counts a year's thousands of entries and reads ten of the sixteen fields
-of each: who, what, when it starts and was requested, its status and its objects. Its
-reads (app/db/quota_reads.py) fetch only those, into a ``CountedEntry``, which holds
-nothing else. ``Counted`` is what the counting code (app/domain/counted.py) may ask of an
-entry: a ``LedgerEntry`` answers it as well, and the property tests hold the two to the
-same rows.
+A quota status counts a year's thousands of entries and reads eight of the sixteen fields
+of each: under which agreement, who, what, when it starts, its status, cause and objects.
+A row is a count, so the order entries are counted in (by start, request and ref, which
+findings number) does not change it. Its reads (app/db/quota_reads.py) fetch only those,
+into a ``CountedEntry``, which holds nothing else. ``Counted`` is what the counting code
+(app/domain/counted.py) may ask of an entry: a ``LedgerEntry`` answers it as well, and the
+property tests hold the two to the same rows.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import date
-from typing import Any, Protocol
+from typing import Protocol
 
 from app.domain.agreement import Activity
-from app.domain.ledger import Cause, Status, counting_order, objects_of, slot_writer
+from app.domain.ledger import Cause, Status, objects_of, slot_writer
 from app.domain.moments import Moment, day_of
 
 
 class Counted(Protocol):
-    @property
-    def ref(self) -> str: ...
     @property
     def agreement(self) -> str: ...
     @property
@@ -30,8 +29,6 @@ class Counted(Protocol):
     def inspecting_state(self) -> str: ...
     @property
     def receiving_state(self) -> str: ...
-    @property
-    def requested_at(self) -> Moment: ...
     @property
     def start(self) -> Moment: ...
     @property
@@ -44,19 +41,16 @@ class Counted(Protocol):
     def start_day(self) -> date: ...
     @property
     def objects(self) -> tuple[str, ...]: ...
-    def counting_key(self) -> tuple[Any, ...]: ...
 
 
 @dataclass(frozen=True, slots=True)
 class CountedEntry:
     """An entry as counting reads it, from fields stored (and so checked) before."""
 
-    ref: str
     agreement: str
     activity: Activity
     inspecting_state: str
     receiving_state: str
-    requested_at: Moment
     start: Moment
     status: Status
     object: str  # canonical, as LedgerEntry keeps it
@@ -69,9 +63,6 @@ class CountedEntry:
     @property
     def objects(self) -> tuple[str, ...]:
         return objects_of(self.object)
-
-    def counting_key(self) -> tuple[Any, ...]:
-        return counting_order(self.start, self.requested_at, self.ref)
 
 
 COUNTED_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(CountedEntry))

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from operator import itemgetter, methodcaller
-from typing import TypeVar
+from operator import attrgetter, itemgetter, methodcaller
+from typing import Any, TypeVar
 
 from app.domain.agreement import Agreement, RuleKind
 from app.domain.counted import Counter, over_limit, over_limit_finding
@@ -29,7 +29,7 @@ from app.domain.rules import concurrency_findings, entry_findings, every, refusa
 
 RuleRows = tuple[Period, str, list[QuotaRow]]  # a rule period's rows, with its rule's id
 _BY_KEY = itemgetter(4, 5, 6)  # a row's receiving state, inspecting state and object
-_COUNTING_ORDER = methodcaller("counting_key")
+_START_DAY = attrgetter("start_day")
 _E = TypeVar("_E", bound=Counted)
 
 # Activities are hours to days long; this margin lets a concurrency check see
@@ -123,7 +123,8 @@ def evaluate_rows(
     ``wanted`` keeps only the rows whose (receiving, inspecting, object) it accepts: a
     status for one state needs 112 of the Vienna Document's 3,192 pair rows. The entries
     may be whole or hold only what counting reads (``CountedEntry``)."""
-    pool = counting_pool(agreement, entries, count_until)
+    # A row is a count: the order within a day, which findings number by, changes none.
+    pool = counting_pool(agreement, entries, count_until, key=_START_DAY)
     counter = Counter[_E](agreement, LimitResolver.shared(agreement, declarations), as_of)
     blocks: list[RuleRows] = []
     for rule in agreement.quota_rules:
@@ -148,12 +149,18 @@ def in_row_order(blocks: list[RuleRows]) -> list[QuotaRow]:
     return rows
 
 
-def counting_pool(agreement: Agreement, entries: Iterable[_E], count_until: date | None) -> list[_E]:
-    """The agreement's entries counted, sorted once into counting order; every group built
+def counting_pool(
+    agreement: Agreement,
+    entries: Iterable[_E],
+    count_until: date | None,
+    key: Callable[[_E], Any] = methodcaller("counting_key"),
+) -> list[_E]:
+    """The agreement's entries counted, sorted once into counting order (or by ``key``, which
+    must keep start days in order: a rule period's entries are a slice); every group built
     from the pool keeps that order."""
     return sorted(
         (e for e in entries if e.agreement == agreement.id and (count_until is None or e.start_day <= count_until)),
-        key=_COUNTING_ORDER,
+        key=key,
     )
 
 

@@ -137,7 +137,8 @@ class LedgerEntry:
         return day_of(self.end)
 
     def counting_key(self) -> tuple[Any, ...]:
-        return counting_order(self.start, self.requested_at, self.ref)
+        """docs/semantics.md section 3: counted in order of start, then requested_at, then ref."""
+        return (start_instant(self.start), start_instant(self.requested_at), self.ref)
 
     def as_record(self) -> dict[str, str]:
         """The entry as CSV-shaped text fields, in the documented column order."""
@@ -185,11 +186,6 @@ def objects_of(canonical: str) -> tuple[str, ...]:
     if OBJECT_SEPARATOR not in canonical:
         return (canonical,) if canonical else ()
     return split_objects(canonical)
-
-
-def counting_order(start: Moment, requested_at: Moment, ref: str) -> tuple[Any, ...]:
-    """docs/semantics.md section 3: counted in order of start, then requested_at, then ref."""
-    return (start_instant(start), start_instant(requested_at), ref)
 
 
 def join_objects(names: tuple[str, ...]) -> str:

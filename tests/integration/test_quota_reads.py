@@ -66,7 +66,7 @@ def test_the_reads_are_the_general_queries(demo: tuple[str, dt.datetime], which:
             expected = repo.entries_between(session, start=first, end=last, agreement=agreement, as_of=as_of)
             assert sorted(found[agreement], key=lambda e: e.ref) == sorted(expected, key=lambda e: e.ref)
             # What counting reads is the same entries' counted fields.
-            assert sorted(read[agreement], key=lambda e: e.ref) == sorted(map(counted, expected), key=lambda e: e.ref)
+            assert sorted(read[agreement], key=repr) == sorted(map(counted, expected), key=repr)
     engine.dispose()
 
 
