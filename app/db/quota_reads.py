@@ -52,7 +52,7 @@ _WHOLE = """(SELECT ledger_entries.ref FROM ledger_entries WHERE ledger_entries.
  r.activity, r.inspecting_state, r.receiving_state, r.requested_iso, r.replied_iso, r.start_iso,
  r.end_iso, r.status, r.team_size, r.location, r.object, r.notes, r.guests, r.cause"""
 # What counting reads (app/domain/counted_entry.py): no ref, so no lookup of it per row.
-_COUNTED = "r.activity, r.inspecting_state, r.receiving_state, r.start_iso, r.status, r.object, r.cause"
+_COUNTED = "r.activity, r.inspecting_state, r.receiving_state, r.start_on, r.status, r.object, r.cause"
 
 # The later revision is sought by d.id, not v.declaration_id (the same value): SQLite then
 # applies the year before it, instead of seeking later revisions of every year's figures.
@@ -225,7 +225,7 @@ def _counted(row: Any) -> CountedEntry:
             _ACTIVITIES[activity],
             inspecting,
             receiving,
-            stored_moment(start),
+            start if isinstance(start, dt.date) else dt.date.fromisoformat(start),  # SQLite gives the ISO text
             _STATUSES[status],
             obj,
             Cause(cause) if cause else None,

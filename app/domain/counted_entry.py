@@ -1,7 +1,7 @@
 """What counting reads of an entry, and an entry read for that alone.
 
 A quota status counts a year's thousands of entries and reads eight of the sixteen fields
-of each: under which agreement, who, what, when it starts, its status, cause and objects.
+of each: under which agreement, who, what, the day it starts, its status, cause and objects.
 A row is a count, so the order entries are counted in (by start, request and ref, which
 findings number) does not change it. Its reads (app/db/quota_reads.py) fetch only those,
 into a ``CountedEntry``, which holds nothing else. ``Counted`` is what the counting code
@@ -17,7 +17,6 @@ from typing import Protocol
 
 from app.domain.agreement import Activity
 from app.domain.ledger import Cause, Status, objects_of, slot_writer
-from app.domain.moments import Moment, day_of
 
 
 class Counted(Protocol):
@@ -29,8 +28,6 @@ class Counted(Protocol):
     def inspecting_state(self) -> str: ...
     @property
     def receiving_state(self) -> str: ...
-    @property
-    def start(self) -> Moment: ...
     @property
     def status(self) -> Status: ...
     @property
@@ -51,14 +48,10 @@ class CountedEntry:
     activity: Activity
     inspecting_state: str
     receiving_state: str
-    start: Moment
+    start_day: date  # the stored start_on, which the window is read by
     status: Status
     object: str  # canonical, as LedgerEntry keeps it
     cause: Cause | None
-
-    @property
-    def start_day(self) -> date:
-        return day_of(self.start)
 
     @property
     def objects(self) -> tuple[str, ...]:
