@@ -18,10 +18,9 @@ from typing import Generic, TypeVar
 from app.domain.agreement import Activity, Agreement, CountUnit, QuotaRule, RuleKind
 from app.domain.counted_entry import Counted
 from app.domain.counting import Tally, tally, units
-from app.domain.findings import Code, Finding
 from app.domain.force import party_during
 from app.domain.force_memo import ForceMemo, RowForce
-from app.domain.groups import CountedGroup, group_key, make_finding
+from app.domain.groups import CountedGroup, group_key
 from app.domain.ledger import LedgerEntry
 from app.domain.limits import LimitResolver
 from app.domain.periods import Period
@@ -42,15 +41,6 @@ _SIDE_POSITIONS: dict[tuple[bool, bool], tuple[int, int | None]] = {
     (True, True): (1, None),
     (False, False): (0, None),
     (False, True): (0, 1),
-}
-
-_OVER_LIMIT_CODE = {
-    RuleKind.PASSIVE: Code.BEYOND_QUOTA,
-    RuleKind.PAIR: Code.BEYOND_QUOTA,
-    RuleKind.PER_INSPECTING_STATE: Code.BEYOND_COUNTERPARTY_CAP,
-    RuleKind.PER_OBJECT: Code.BEYOND_OBJECT_CAP,
-    RuleKind.PER_OBJECT_PER_INSPECTING_STATE: Code.BEYOND_OBJECT_CAP,
-    RuleKind.ACTIVE: Code.ACTIVE_QUOTA_EXCEEDED,
 }
 
 
@@ -260,34 +250,6 @@ def times(rule: QuotaRule, entry: Counted) -> int:
     """A group holds an entry once per unit it counts as: a mission to two objects of
     verification is two declared-site inspections; a per-object cap sees each object apart."""
     return 1 if rule.per_object else units(rule, entry)
-
-
-def over_limit(agreement: Agreement, group: CountedGroup) -> list[tuple[int, LedgerEntry]]:
-    """The group's units past its limit, each with its number (none when the limit is unknown)."""
-    rule, limit = group.rule, group.limit.value
-    if limit is None or len(group.entries) <= limit:
-        return []
-    # docs/semantics.md section 5: the active quota is exceeded by what was conducted;
-    # every other cap is taken by what is counted (pending or used).
-    counted = [e for e in group.entries if rule.kind is not RuleKind.ACTIVE or tally(agreement, e) is Tally.USED]
-    return [(n, e) for n, e in enumerate(counted, start=1) if n > limit]
-
-
-def over_limit_finding(agreement: Agreement, group: CountedGroup, number: int, entry: LedgerEntry) -> Finding:
-    rule, limit = group.rule, group.limit.value
-    assert limit is not None  # over_limit yields nothing for an unknown limit
-    return make_finding(
-        agreement,
-        rule.id,
-        rule.source,
-        _OVER_LIMIT_CODE[rule.kind],
-        entry,
-        count=number,
-        limit=limit,
-        scope=rule.id,
-        period=f"{group.period.start}..{group.period.end}",
-        object=group.key[2] or entry.object,
-    )
 
 
 def applicable_keys(rule: QuotaRule, parties: Parties) -> list[RowKey]:

@@ -17,10 +17,10 @@ from operator import attrgetter, itemgetter, methodcaller
 from typing import Any, TypeVar
 
 from app.domain.agreement import Agreement, RuleKind
-from app.domain.counted import Counter, over_limit, over_limit_finding
+from app.domain.counted import Counter
 from app.domain.counted_entry import Counted
 from app.domain.findings import Code, Finding
-from app.domain.groups import CountedGroup, MissingDeclarations
+from app.domain.groups import CountedGroup, MissingDeclarations, over_limit, over_limit_finding
 from app.domain.ledger import LedgerEntry
 from app.domain.limits import DeclarationKey, LimitResolver
 from app.domain.periods import Period
