@@ -11,12 +11,18 @@ from typing import Any
 
 from app.catalog.loader import load_directory
 from app.domain.agreement import Activity, Agreement
+from app.domain.counted_entry import COUNTED_COLUMNS, CountedEntry
 from app.domain.ledger import LEDGER_COLUMNS, LedgerEntry, Status
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @cache
+def counted(entry: LedgerEntry) -> CountedEntry:
+    """The entry as a quota status reads it: only the fields counting reads."""
+    return CountedEntry(*(getattr(entry, name) for name in COUNTED_COLUMNS))
+
+
 def shipped() -> dict[str, Agreement]:
     return {item.agreement.id: item.agreement for item in load_directory(ROOT / "agreements")}
 

@@ -13,13 +13,13 @@ from datetime import date
 from fractions import Fraction
 
 from app.domain.agreement import Agreement, QuotaRule, RuleKind
-from app.domain.counted import applicable_keys, over_limit_finding, parties_in_period
+from app.domain.counted import applicable_keys, parties_in_period
 from app.domain.counting import Tally, tally, units
 from app.domain.engine import Evaluation, unique
 from app.domain.findings import Code, Finding
 from app.domain.force import obligation_changed, obligation_standing
 from app.domain.formula import _COMPARE, _FUNCTIONS, Binary, Call, FormulaError, Name, Negate, Node, Number
-from app.domain.groups import CountedGroup, MissingDeclarations, group_keys
+from app.domain.groups import CountedGroup, MissingDeclarations, group_keys, over_limit_finding
 from app.domain.ledger import LedgerEntry
 from app.domain.limits import DeclarationKey, LimitResolver, ResolvedLimit
 from app.domain.periods import Period

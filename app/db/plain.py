@@ -25,10 +25,10 @@ class PlainSession:
         self._connection = connection
 
     def rows(self, sql: str, params: Mapping[str, Any]) -> list[Any]:
-        return self._connection.execute(sql, {name: _bound(value) for name, value in params.items()}).fetchall()
+        return self._connection.execute(sql, {name: bound(value) for name, value in params.items()}).fetchall()
 
 
-def _bound(value: Any) -> Any:
+def bound(value: Any) -> Any:
     """A day as SQLAlchemy stores it on SQLite (ISO text); a moment is refused: its stored
     form is UtcDateTime's (app/db/types.py), and replays are read through SQLAlchemy."""
     if isinstance(value, dt.datetime):

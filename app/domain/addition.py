@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from app.domain.agreement import Activity, Agreement, QuotaRule, RuleKind
-from app.domain.counted import Counter, over_limit, over_limit_finding, times
+from app.domain.counted import Counter, times
 from app.domain.counting import Tally, tally
 from app.domain.engine import unique
 from app.domain.findings import Code, Finding
-from app.domain.groups import CountedGroup, MissingDeclarations, group_keys
+from app.domain.groups import CountedGroup, MissingDeclarations, group_keys, over_limit, over_limit_finding
 from app.domain.ledger import LedgerEntry
 from app.domain.limits import DeclarationKey, LimitResolver
 from app.domain.moments import end_instant, start_instant
@@ -61,7 +61,7 @@ def evaluate_addition(
     before = sorted((e for e in entries if e.agreement == agreement.id), key=LedgerEntry.counting_key)
     after = sorted([*before, entry], key=LedgerEntry.counting_key)
     resolver = LimitResolver(agreement, declarations)
-    counter = Counter(agreement, resolver)
+    counter = Counter[LedgerEntry](agreement, resolver)
     rows: list[tuple[QuotaRow | None, QuotaRow]] = []
     findings = entry_findings(agreement, entry)
     unbound = {f.entry_ref for f in findings if f.code is Code.NOT_IN_FORCE}

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from typing import TypeVar
 
 from app.domain.formula import Formula
 from app.domain.periods import PeriodSpec
+
+_Derived = TypeVar("_Derived")
 
 Confidence = StrEnum("Confidence", "TEXT SECONDARY BELIEVED")
 
@@ -283,6 +286,25 @@ class Agreement:
     outcomes: Mapping[str, Outcome] = field(default_factory=dict)
     # Memo of force-change days per state; derived data, not part of identity.
     _change_days: dict[str, frozenset[date]] = field(default_factory=dict, compare=False, repr=False)
+    # Other memos of what the agreement alone decides (``derived``), by name.
+    _derived: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
+    # The states ever in a group sharing one quota: any other state is its own quota party.
+    _sharing: frozenset[str] = field(init=False, compare=False, repr=False, default=frozenset())
+
+    def __post_init__(self) -> None:
+        sharing = frozenset(m.state for g in self.groups if g.shares_quota for m in g.members)
+        object.__setattr__(self, "_sharing", sharing)
+
+    def derived(
+        self, name: str, kind: type[_Derived], make: Callable[[Agreement], _Derived], fresh: Callable[[_Derived], bool]
+    ) -> _Derived:
+        """The memo ``name`` of what this agreement alone decides, made on first use and
+        again when no longer ``fresh``: every evaluation of the agreement shares it, and a
+        reloaded agreement starts its own."""
+        found = self._derived.get(name)
+        if not isinstance(found, kind) or not fresh(found):
+            found = self._derived[name] = make(self)
+        return found
 
     def change_days_of(self, state: str) -> frozenset[date]:
         """Days on which ``state``'s standing under this agreement changes."""
@@ -307,6 +329,8 @@ class Agreement:
 
     def quota_party(self, state: str, day: date) -> str:
         """The party whose quota an activity of ``state`` on ``day`` counts against."""
+        if state not in self._sharing:
+            return state
         for group in self.groups:
             if group.shares_quota and group.member_on(state, day):
                 return group.id

@@ -20,6 +20,7 @@ from __future__ import annotations
 from enum import IntEnum
 
 from app.domain.agreement import Agreement, CountUnit, QuotaRule
+from app.domain.counted_entry import Counted
 from app.domain.ledger import BASE_STATUSES, LedgerEntry, Status
 
 
@@ -36,7 +37,7 @@ _BASE = {
 }
 
 
-def tally(agreement: Agreement, entry: LedgerEntry) -> Tally:
+def tally(agreement: Agreement, entry: Counted) -> Tally:
     """How the entry counts against the agreement's quotas."""
     found = _BASE.get(entry.status)
     if found is not None:
@@ -63,7 +64,7 @@ def refusal_compliant(agreement: Agreement, entry: LedgerEntry) -> bool:
     return outcome is None or outcome.compliant
 
 
-def units(rule: QuotaRule, entry: LedgerEntry) -> int:
+def units(rule: QuotaRule, entry: Counted) -> int:
     """How many times the entry counts against the rule: once, or once per object inspected."""
     if rule.counts_per is CountUnit.OBJECT:
         return max(1, len(entry.objects))

@@ -8,11 +8,17 @@ distinct computations. This memo finds which.
 from __future__ import annotations
 
 from datetime import date
+from itertools import count
 
 from app.domain.agreement import Agreement
 from app.domain.force import Standing, obligation_changed, obligation_standing
 
 _Side = tuple[date, date | None, tuple[tuple[date, date | None], ...]] | None
+# A quota row's force as it shows it: the force, the day it has held since, and whether
+# it stood otherwise earlier in the row's period.
+RowForce = tuple[str, date | None, bool]
+# A year's status of every agreement makes a few thousand; each replay day adds its own.
+MAX_ROWS = 100_000
 
 
 class ForceMemo:
@@ -23,6 +29,14 @@ class ForceMemo:
     no change for a pair (a suspension toward a third state) never move its standing, which
     is why two pairs that read alike stand alike."""
 
+    @classmethod
+    def shared(cls, agreement: Agreement) -> ForceMemo:
+        """The agreement's own memo. Force reads nothing but the agreement, so every
+        evaluation of it may share one: a quota status after a write reads the force of
+        a year's rows without computing it again. Past ``MAX_ROWS`` a memo (grown by
+        replays at many days) is started again."""
+        return agreement.derived("force", ForceMemo, ForceMemo, lambda memo: len(memo._rows) <= MAX_ROWS)
+
     def __init__(self, agreement: Agreement) -> None:
         self.agreement = agreement
         self._standing: dict[tuple[object, ...], Standing] = {}
@@ -31,6 +45,11 @@ class ForceMemo:
         self._timelines: dict[tuple[str, str | None], _Side] = {}
         self._rows: dict[tuple[object, ...], tuple[Standing, bool]] = {}
         self._plain: dict[frozenset[str], tuple[_Side, ...] | None] = {}
+        self._classes: dict[frozenset[str], int | None] = {}
+        self._class_ids: dict[tuple[_Side, ...], int] = {}
+        # Shared by concurrent evaluations: next() and setdefault() are each one step, so
+        # two threads can never give two classes one number.
+        self._numbers = count()
 
     def of_row(
         self, one: frozenset[str], other: frozenset[str] | None, start: date, day: date
@@ -42,6 +61,20 @@ class ForceMemo:
         if found is None:
             found = self._rows[key] = (self.standing(one, other, day), self.changed(one, other, start, day))
         return found
+
+    def row_force(self, one: frozenset[str], other: frozenset[str] | None, start: date, day: date) -> RowForce:
+        """``of_row`` as a quota row shows it."""
+        standing, changed = self.of_row(one, other, start, day)
+        return str(standing.force), standing.since, changed
+
+    def side_class(self, states: frozenset[str]) -> int | None:
+        """A number for what a side reads when it reads plainly (``_plain_side``): two
+        sides of the same class, each facing a side it shares no state with, read alike.
+        None: the side must be read pair by pair."""
+        if states not in self._classes:
+            plain = self._plain_side(states)
+            self._classes[states] = None if plain is None else self._class_ids.setdefault(plain, next(self._numbers))
+        return self._classes[states]
 
     def _alike(self, one: frozenset[str], other: frozenset[str] | None) -> tuple[object, ...] | None:
         """What the two sides read, found without walking every pair of their states: when

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from app.domain.agreement import Agreement, QuotaRule, RuleKind, Source
+from app.domain.counting import Tally, tally
 from app.domain.findings import Code, Finding, Responsible
 from app.domain.ledger import LedgerEntry
 from app.domain.limits import DeclarationKey, ResolvedLimit
@@ -155,4 +156,42 @@ def _declaration_finding(agreement: Agreement, key: DeclarationKey, rules: list[
         responsible_state=owner,
         subject=missing_label(key),
         params=params,
+    )
+
+
+_OVER_LIMIT_CODE = {
+    RuleKind.PASSIVE: Code.BEYOND_QUOTA,
+    RuleKind.PAIR: Code.BEYOND_QUOTA,
+    RuleKind.PER_INSPECTING_STATE: Code.BEYOND_COUNTERPARTY_CAP,
+    RuleKind.PER_OBJECT: Code.BEYOND_OBJECT_CAP,
+    RuleKind.PER_OBJECT_PER_INSPECTING_STATE: Code.BEYOND_OBJECT_CAP,
+    RuleKind.ACTIVE: Code.ACTIVE_QUOTA_EXCEEDED,
+}
+
+
+def over_limit(agreement: Agreement, group: CountedGroup) -> list[tuple[int, LedgerEntry]]:
+    """The group's units past its limit, each with its number (none when the limit is unknown)."""
+    rule, limit = group.rule, group.limit.value
+    if limit is None or len(group.entries) <= limit:
+        return []
+    # docs/semantics.md section 5: the active quota is exceeded by what was conducted;
+    # every other cap is taken by what is counted (pending or used).
+    counted = [e for e in group.entries if rule.kind is not RuleKind.ACTIVE or tally(agreement, e) is Tally.USED]
+    return [(n, e) for n, e in enumerate(counted, start=1) if n > limit]
+
+
+def over_limit_finding(agreement: Agreement, group: CountedGroup, number: int, entry: LedgerEntry) -> Finding:
+    rule, limit = group.rule, group.limit.value
+    assert limit is not None  # over_limit yields nothing for an unknown limit
+    return make_finding(
+        agreement,
+        rule.id,
+        rule.source,
+        _OVER_LIMIT_CODE[rule.kind],
+        entry,
+        count=number,
+        limit=limit,
+        scope=rule.id,
+        period=f"{group.period.start}..{group.period.end}",
+        object=group.key[2] or entry.object,
     )

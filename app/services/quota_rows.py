@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from typing import TYPE_CHECKING
 
-from app.db.quota_reads import declarations_in, entries_in_windows
+from app.db.quota_reads import counted_in_windows, declarations_in
 from app.domain.agreement import Agreement
 from app.domain.engine import entry_window, evaluate_rows
 from app.domain.quota import QuotaRow, RowKey
@@ -41,7 +41,7 @@ def rows_in_range(
     state, only the rows where it receives or inspects are built (``key_concerns``)."""
     chosen = sorted((a for a in agreements.values() if agreement is None or a.id == agreement), key=lambda a: a.id)
     windows = {item.id: entry_window(item, start, end) for item in chosen}
-    entries = entries_in_windows(session, windows, as_of)
+    entries = counted_in_windows(session, windows, as_of)
     declarations = declarations_in(session, _years(windows.values()), as_of)
     day = as_of.date() if as_of is not None else None
     rows: list[QuotaRow] = []

@@ -13,10 +13,11 @@ from app.catalog import cache
 from app.catalog.loader import parse_agreement
 from app.db import repositories as repo
 from app.db.plain import plain_session, sqlite_file
-from app.db.quota_reads import agreement_documents, declarations_in, entries_in_windows
+from app.db.quota_reads import agreement_documents, counted_in_windows, declarations_in, entries_in_windows
 from app.db.session import make_engine, transaction
 from app.domain.engine import entry_window
 from app.services import catalog, evaluation, quota_rows
+from tests.builders import counted
 from tests.integration.cli_helpers import csbm
 
 BEFORE = dt.datetime(2025, 3, 1, 12, tzinfo=dt.UTC)  # before anything was recorded
@@ -60,9 +61,12 @@ def test_the_reads_are_the_general_queries(demo: tuple[str, dt.datetime], which:
             session, years=range(2018, 2027), as_of=as_of
         )
         found = entries_in_windows(session, windows, as_of)
+        read = counted_in_windows(session, windows, as_of)
         for agreement, (first, last) in windows.items():
             expected = repo.entries_between(session, start=first, end=last, agreement=agreement, as_of=as_of)
             assert sorted(found[agreement], key=lambda e: e.ref) == sorted(expected, key=lambda e: e.ref)
+            # What counting reads is the same entries' counted fields.
+            assert sorted(read[agreement], key=repr) == sorted(map(counted, expected), key=repr)
     engine.dispose()
 
 

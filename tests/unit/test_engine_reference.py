@@ -15,7 +15,7 @@ from app.domain.ledger import LedgerEntry
 from app.domain.limits import DeclarationKey
 from app.services.evaluation import entry_concerns, finding_concerns, key_concerns, row_concerns
 from bench import generate
-from tests.builders import shipped
+from tests.builders import counted, shipped
 from tests.reference_engine import reference_evaluate
 from tests.unit.test_addition import CASES, additions
 
@@ -40,6 +40,8 @@ def both(agreement: Agreement, ledger: list[LedgerEntry], decls: dict[Declaratio
     alone = evaluate(agreement, pool, decls, with_rows=False, **kw)  # type: ignore[arg-type]
     assert (alone.rows, alone.findings) == ([], want.findings)
     assert evaluate_rows(agreement, pool, decls, **kw) == want.rows  # type: ignore[arg-type]
+    # A quota status counts entries read for counting alone (app/db/quota_reads.py).
+    assert evaluate_rows(agreement, [counted(e) for e in pool], decls, **kw) == want.rows  # type: ignore[arg-type]
     # Refs are unique in a ledger (a generated proposal may reuse one: it stands for a revision).
     by_ref = {e.ref: e for e in pool}
     unique = list(by_ref.values())
@@ -48,6 +50,8 @@ def both(agreement: Agreement, ledger: list[LedgerEntry], decls: dict[Declaratio
         concerns = partial(key_concerns, agreement, state)
         got = evaluate_rows(agreement, pool, decls, wanted=concerns, **kw)  # type: ignore[arg-type]
         assert got == [r for r in want.rows if row_concerns(agreement, r, state)]
+        read = [counted(e) for e in pool]
+        assert evaluate_rows(agreement, read, decls, wanted=concerns, **kw) == got  # type: ignore[arg-type]
         # Findings built only about the state's entries: what a state's findings list keeps.
         about = evaluate(agreement, unique, decls, with_rows=False, about=partial(entry_concerns, state), **kw)  # type: ignore[arg-type]
         keep = partial(finding_concerns, state, entries=by_ref)

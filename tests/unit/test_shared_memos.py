@@ -1,0 +1,34 @@
+"""What the evaluations of one agreement share: its force and, for the same declarations,
+its limits. Both read the agreement (and the declarations) alone, so sharing them must
+never change an answer, least of all after a declaration is revised."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from app.domain.engine import evaluate_rows
+from app.domain.limits import LimitResolver
+from tests.builders import shipped
+
+YEAR = dt.date(2025, 1, 1), dt.date(2025, 12, 31)
+
+
+def test_a_resolver_is_shared_for_the_same_declarations_and_made_anew_for_others() -> None:
+    agreement = shipped()["vd2011"]
+    first = LimitResolver.shared(agreement, {("PL", 2025, "units"): 120})
+    assert LimitResolver.shared(agreement, {("PL", 2025, "units"): 120}) is first
+    revised = LimitResolver.shared(agreement, {("PL", 2025, "units"): 121})
+    assert revised is not first
+    assert LimitResolver.shared(shipped()["cfe"], {("PL", 2025, "units"): 121}) is not revised
+
+
+def test_a_revised_declaration_gives_the_limit_it_makes_though_the_last_status_was_shared() -> None:
+    agreement = shipped()["vd2011"]
+
+    def poland(units: int) -> set[tuple[str, int | None]]:
+        rows = evaluate_rows(agreement, [], {("PL", 2025, "units"): units}, start=YEAR[0], end=YEAR[1])
+        return {(r.rule, r.limit) for r in rows if r.receiving_state == "PL" and r.inspecting_state is None}
+
+    assert ("evaluation_visit.passive", 2) in poland(120)
+    assert ("evaluation_visit.passive", 3) in poland(121)
+    assert ("evaluation_visit.passive", 2) in poland(120)
