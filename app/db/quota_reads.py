@@ -22,16 +22,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 from app.db.plain import PlainSession, bound
 from app.domain.agreement import Activity
 from app.domain.counted_entry import CountedEntry, counted_entry
-from app.domain.ledger import (
-    OBJECT_SEPARATOR,
-    Cause,
-    LedgerEntry,
-    Status,
-    join_objects,
-    parse_guests,
-    split_objects,
-    stored_entry,
-)
+from app.domain.ledger import Cause, LedgerEntry, Status, canonical_objects, parse_guests, stored_entry
 from app.domain.moments import stored_moment
 
 if TYPE_CHECKING:
@@ -217,8 +208,6 @@ def _entry(row: Any) -> LedgerEntry:
 
 def _counted(row: Any) -> CountedEntry:
     agreement, activity, inspecting, receiving, start, status, obj, cause = row
-    if OBJECT_SEPARATOR in obj:  # as stored_entry puts them: in canonical order all the same
-        obj = join_objects(split_objects(obj))
     return counted_entry(
         (
             agreement,
@@ -227,7 +216,7 @@ def _counted(row: Any) -> CountedEntry:
             receiving,
             start if isinstance(start, dt.date) else dt.date.fromisoformat(start),  # SQLite gives the ISO text
             _STATUSES[status],
-            obj,
+            canonical_objects(obj),  # as stored_entry puts them
             Cause(cause) if cause else None,
         )
     )

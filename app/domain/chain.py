@@ -27,7 +27,6 @@ CHAIN_FORMAT = "csbm-chain-1"
 GENESIS = "0" * 64
 ABSENT = "\x00"
 SEPARATOR = "\x1e"  # between the texts a hash covers
-_SEPARATOR = SEPARATOR
 
 # The stored columns each chain covers, in order; ``seq`` is the revision's
 # place in the chain and ``ref``/``key`` the identity it belongs to.
@@ -132,9 +131,9 @@ def canonical_text(value: object) -> str:
 def payload(previous: str, texts: Sequence[str]) -> str:
     """What is hashed: distinct (previous, texts) always give distinct payloads."""
     if not texts:
-        return f"{previous}{_SEPARATOR}"
+        return f"{previous}{SEPARATOR}"
     # One f-string, not a join over a new list: it runs for every revision an import writes.
-    return f"{previous}{_SEPARATOR}{','.join(map(str, map(len, texts)))}{_SEPARATOR}{_SEPARATOR.join(texts)}"
+    return f"{previous}{SEPARATOR}{','.join(map(str, map(len, texts)))}{SEPARATOR}{SEPARATOR.join(texts)}"
 
 
 def link(previous: str, texts: Sequence[str]) -> str:
@@ -148,8 +147,8 @@ def content_hashed(content: Sequence[str]) -> tuple[str, str]:
     texts = hashed(content)
     lengths = _LENGTHS.get(len(texts))  # one format of ints: a third faster than joining their texts
     if lengths is None:
-        return ",".join(map(str, map(len, texts))), _SEPARATOR.join(texts)
-    return lengths % tuple(map(len, texts)), _SEPARATOR.join(texts)
+        return ",".join(map(str, map(len, texts))), SEPARATOR.join(texts)
+    return lengths % tuple(map(len, texts)), SEPARATOR.join(texts)
 
 
 _LENGTHS = {n: ",".join(["%d"] * n) for n in (len(ENTRY_CONTENT) - len(ENTRY_EXTENSION), len(ENTRY_CONTENT))}
@@ -176,8 +175,8 @@ def link_hashed_revisions(
     runs it for every row."""
     previous, seq = head.hash, head.seq
     at_by = f"{len(recorded_at)},{len(recorded_by)}"
-    tail = f"{recorded_at}{_SEPARATOR}{recorded_by}{_SEPARATOR}"
-    sha256, sep = hashlib.sha256, _SEPARATOR
+    tail = f"{recorded_at}{SEPARATOR}{recorded_by}{SEPARATOR}"
+    sha256, sep = hashlib.sha256, SEPARATOR
     hashes = []
     for ref, number, lengths, texts in revisions:
         seq += 1

@@ -188,6 +188,11 @@ def objects_of(canonical: str) -> tuple[str, ...]:
     return split_objects(canonical)
 
 
+def canonical_objects(stored: str) -> str:
+    """A stored object text in canonical form: the names as split_objects reads them, joined."""
+    return join_objects(split_objects(stored)) if OBJECT_SEPARATOR in stored else stored
+
+
 def join_objects(names: tuple[str, ...]) -> str:
     return f"{OBJECT_SEPARATOR} ".join(names)
 
@@ -280,7 +285,7 @@ def stored_entry(values: tuple[Any, ...]) -> LedgerEntry:
         raise ValueError(f"an entry has {len(LEDGER_COLUMNS)} fields, not {len(values)}")
     entry = _WRITE_SLOTS(values)
     if OBJECT_SEPARATOR in entry.object:
-        object.__setattr__(entry, "object", join_objects(split_objects(entry.object)))
+        object.__setattr__(entry, "object", canonical_objects(entry.object))
     if len(entry.guests) > 1:
         object.__setattr__(entry, "guests", tuple(sorted(entry.guests)))
     return entry
