@@ -60,7 +60,7 @@ def evaluate_addition(
         raise ValueError(f"{entry.ref} is not an entry of {agreement.id} starting in {start}..{end}")
     before = sorted((e for e in entries if e.agreement == agreement.id), key=LedgerEntry.counting_key)
     after = sorted([*before, entry], key=LedgerEntry.counting_key)
-    resolver = LimitResolver(agreement, declarations)
+    resolver = LimitResolver.shared(agreement, declarations)
     counter = Counter[LedgerEntry](agreement, resolver)
     rows: list[tuple[QuotaRow | None, QuotaRow]] = []
     findings = entry_findings(agreement, entry)
