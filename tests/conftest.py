@@ -18,11 +18,18 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from app.db.migrate import upgrade
 from app.db.session import make_engine
+
+# Speed is measured by the benchmarks (bench/), not per example: hypothesis's 200 ms
+# deadline failed a deadlines property whose first example also imports the engine, on a
+# machine whose two cores were busy with a soak.
+settings.register_profile("csbm", deadline=None)
+settings.load_profile("csbm")
 
 PG_URL = os.environ.get("CSBM_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 # A scheduler run inside the test process (or its children) would lower the priority of

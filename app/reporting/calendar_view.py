@@ -13,7 +13,8 @@ from app.domain.ledger import LedgerEntry
 from app.domain.messages import N_
 from app.reporting.deadline_labels import DEADLINE_KINDS, DEADLINE_STATUSES
 from app.reporting.i18n import Localizer
-from app.reporting.view import STATUS_LABELS, guests_text, moment_text
+from app.reporting.labels import STATUS_LABELS
+from app.reporting.view import guests_text, moment_text
 
 # One activity, as an event is named (the ledger's labels are plural: "inspections").
 ACTIVITY_NAMES = {

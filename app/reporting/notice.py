@@ -12,7 +12,7 @@ from app.domain.agreement import Agreement
 from app.domain.notices import FilledQuota
 from app.reporting.html import TEMPLATES
 from app.reporting.i18n import LANGUAGES, Localizer
-from app.reporting.view import ACTIVITY_LABELS
+from app.reporting.labels import ACTIVITY_LABELS
 
 
 def _environment() -> Environment:

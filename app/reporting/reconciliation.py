@@ -17,7 +17,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from app.domain.messages import N_
 from app.reporting.html import TEMPLATES
 from app.reporting.i18n import Localizer
-from app.reporting.view import ACTIVITY_LABELS, KIND_LABELS
+from app.reporting.labels import ACTIVITY_LABELS, KIND_LABELS
 
 
 def _keyed(separator: str, *labels: str) -> dict[str, str]:

@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 
 from app.db.session import make_engine, transaction
 from app.domain.report import parse_period
-from app.reporting.view import LABELS
+from app.reporting.labels import LABELS
 from app.services.reports import generate_report
 from tests.builders import ROOT
 from tests.integration.cli_helpers import csbm

@@ -15,7 +15,8 @@ from app.domain.messages import N_
 from app.reporting import calendar_view as views
 from app.reporting.deadline_labels import DEADLINE_STATUSES
 from app.reporting.i18n import Localizer
-from app.reporting.view import STATUS_LABELS, entry_view, moment_text
+from app.reporting.labels import STATUS_LABELS
+from app.reporting.view import entry_view, moment_text
 from app.services import calendar, calendar_feed, catalog
 from app.services.accounts import record_token_failure, token_throttled
 from app.services.errors import InvalidInput

@@ -9,7 +9,8 @@ from starlette.concurrency import run_in_threadpool
 from app.domain.agreement import Activity
 from app.domain.ledger import LEDGER_COLUMNS, Cause, Status
 from app.reporting.i18n import Localizer
-from app.reporting.view import ACTIVITY_LABELS, CAUSE_LABELS, STATUS_LABELS, finding_view, summary_row
+from app.reporting.labels import ACTIVITY_LABELS, CAUSE_LABELS, STATUS_LABELS
+from app.reporting.view import finding_view, summary_row
 from app.services import catalog, entries, ledger
 from app.services.accounts import Principal
 from app.services.errors import Conflict, InvalidInput

@@ -15,7 +15,8 @@ from app.domain.checklist import EVENT_LABELS, Item
 from app.domain.ledger import Status
 from app.domain.messages import N_
 from app.reporting.i18n import Localizer
-from app.reporting.view import ACTIVITY_LABELS, STATUS_LABELS, entry_view, finding_view, summary_row
+from app.reporting.labels import ACTIVITY_LABELS, STATUS_LABELS
+from app.reporting.view import entry_view, finding_view, summary_row
 from app.services import catalog, checklist, dashboard, deadlines, entries, ledger_query
 from app.services.accounts import Principal
 from app.services.alerts import open_alerts
