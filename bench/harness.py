@@ -34,6 +34,12 @@ def postgres_available() -> bool:
         return False
 
 
+def _schema(name: str) -> str:
+    # CSBM_BENCH_TAG keeps runs from two checkouts at once (a branch timed beside main)
+    # out of each other's PostgreSQL schemas; SQLite files already live in each checkout.
+    return f"bench_{os.environ.get('CSBM_BENCH_TAG', '')}{name}".lower()  # search_path is folded to lower case
+
+
 def fresh_database(backend: str, name: str) -> str:
     """An empty database (SQLite file or PostgreSQL schema) named for the benchmark."""
     if backend == "sqlite":
@@ -41,7 +47,7 @@ def fresh_database(backend: str, name: str) -> str:
         for suffix in ("", "-wal", "-shm"):
             (WORK / f"{name}.sqlite3{suffix}").unlink(missing_ok=True)
         return f"sqlite:///{WORK / f'{name}.sqlite3'}"
-    schema = f"bench_{name.lower()}"  # search_path is folded to lower case
+    schema = _schema(name)
     engine = create_engine(PG_URL)
     with engine.begin() as conn:
         conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
@@ -61,7 +67,7 @@ def drop_database(backend: str, name: str) -> None:
         return
     engine = create_engine(PG_URL)
     with engine.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA IF EXISTS "bench_{name.lower()}" CASCADE'))
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{_schema(name)}" CASCADE'))
     engine.dispose()
 
 
