@@ -157,11 +157,15 @@ class QuotaCache:
     Every write bumps the version in its own transaction, and every lookup reads
     it from the database first, so a cached answer is never older than the data
     and no two processes can disagree. Replays (as_of) are not cached.
+
+    Only the encoded answer is kept, not its rows: thousands of small row objects made
+    anew after every write, each living until the next, were scattered through the
+    memory the evaluation had just freed and kept it from being given back (a serving
+    process grew with the ledger). One bytes object per answer pins nothing.
     """
 
     def __init__(self, size: int = 64) -> None:
         self._size = size
-        self._entries: dict[_Key, list[QuotaRow]] = {}
         self._json: dict[_Key, bytes] = {}
         self._computing: dict[_Key, threading.Lock] = {}
         self._lock = threading.Lock()
@@ -175,29 +179,11 @@ class QuotaCache:
         agreement: str | None,
         state: str | None,
     ) -> bytes:
-        """The same rows as JSON bytes, serialised once per version: a dashboard polled
-        by many users costs a version lookup, not a re-encoding of hundreds of rows."""
+        """The rows as JSON bytes, serialised once per version: a dashboard polled by
+        many users costs a version lookup, not an evaluation and a re-encoding."""
         key = (repo.data_version(session), year, agreement, state)
         with self._lock:
             found = self._json.get(key)
-        if found is not None:
-            return found
-        rows = self._rows(key, session, agreements)
-        encoded = json.dumps([r.as_json() for r in rows], ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        with self._lock:
-            if key in self._entries:  # not already dropped for a newer version
-                self._json[key] = encoded
-        return encoded
-
-    def json_at(self, version: int, *, year: int, agreement: str | None, state: str | None) -> bytes | None:
-        """The answer cached for this ledger version, if any (the API reads the version
-        together with the caller's token, in one round trip)."""
-        with self._lock:
-            return self._json.get((version, year, agreement, state))
-
-    def _rows(self, key: _Key, session: Session, agreements: Mapping[str, Agreement]) -> list[QuotaRow]:
-        with self._lock:
-            found = self._entries.get(key)
             computing = self._computing.setdefault(key, threading.Lock())
         if found is not None:
             return found
@@ -205,24 +191,39 @@ class QuotaCache:
         # others wait for its answer instead of all computing under the GIL.
         with computing:
             with self._lock:
-                found = self._entries.get(key)
-            if found is not None:
-                return found
-            _, year, agreement, state = key
-            start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
-            rows = rows_in_range(session, agreements, start=start, end=end, agreement=agreement, state=state)
-            with self._lock:
-                # The version only grows: answers for older versions can never be asked
-                # for again, so they go at once (else every write left one behind, and a
-                # busy ledger filled the cache with dead answers).
-                for stale in [k for k in self._entries if k[0] < key[0]]:
-                    self._forget(stale)
-                if len(self._entries) >= self._size:
-                    self._forget(next(iter(self._entries)))
-                self._entries[key] = rows
-        return rows
+                found = self._json.get(key)
+            if found is None:
+                found = _encoded(session, agreements, key)
+                self._keep(key, found)
+        return found
+
+    def json_at(self, version: int, *, year: int, agreement: str | None, state: str | None) -> bytes | None:
+        """The answer cached for this ledger version, if any (the API reads the version
+        together with the caller's token, in one round trip)."""
+        with self._lock:
+            return self._json.get((version, year, agreement, state))
+
+    def _keep(self, key: _Key, encoded: bytes) -> None:
+        with self._lock:
+            # The version only grows: answers for older versions can never be asked
+            # for again, so they go at once (else every write left one behind, and a
+            # busy ledger filled the cache with dead answers).
+            if any(k[0] > key[0] for k in self._json):
+                self._forget(key)  # computed while a write landed: no one asks for it again
+                return
+            for stale in [k for k in self._computing | self._json if k[0] < key[0]]:
+                self._forget(stale)
+            if len(self._json) >= self._size:
+                self._forget(next(iter(self._json)))
+            self._json[key] = encoded
 
     def _forget(self, key: _Key) -> None:
-        self._entries.pop(key, None)
         self._json.pop(key, None)
         self._computing.pop(key, None)
+
+
+def _encoded(session: Session, agreements: Mapping[str, Agreement], key: _Key) -> bytes:
+    _, year, agreement, state = key
+    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    rows = rows_in_range(session, agreements, start=start, end=end, agreement=agreement, state=state)
+    return json.dumps([r.as_json() for r in rows], ensure_ascii=False, separators=(",", ":")).encode("utf-8")
