@@ -134,6 +134,11 @@ class NewEntries:
         self.head = rows.head
         return rows
 
+    def of_contents(self, batch: Sequence[New]) -> Rows:
+        """The rows of a batch of new entries ``(ref, entry_texts)``, prepared and chained in
+        one go: an import into an empty ledger does both in its parser's process."""
+        return self(prepared(self.stamp.postgres, batch))
+
 
 # COPY's text format: a value is escaped where it holds a backslash or a line or
 # field separator, and NULL is \N. Only the free-text columns can hold those; the

@@ -6,7 +6,6 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import partial
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
@@ -15,7 +14,6 @@ from sqlalchemy.orm import Session
 from app.db import repositories as repo
 from app.db.chain_writer import LedgerWriter, lock_writers
 from app.db.deferred_indexes import indexes_made_at_end
-from app.db.revision_rows import prepared
 from app.domain.agreement import Agreement
 from app.domain.chain import entry_texts
 from app.domain.findings import Code, Finding
@@ -126,15 +124,13 @@ def import_ledger(
 def _into_empty(writer: LedgerWriter, source: _Source) -> ImportSummary:
     """Into an empty ledger every row is a new entry (refs are distinct within a file): no
     ref is looked up, and the database makes the ledger's indexes once at the end rather
-    than row by row. With those gone, inserting a batch takes less than parsing it: this
-    process chains the rows while the parser's reads on (and, in its process, prepares
-    them: revision_rows.prepared). Where the keys wait for the end too (on PostgreSQL),
-    the revisions stream through one COPY, which the database takes in as it comes
-    instead of this process waiting on it batch by batch."""
-    batches = source.batches(partial(prepared, writer.stamp.postgres))  # a parser reads on meanwhile
+    than row by row. The rows' ids and places in the chain follow on from the writer's, so
+    the parser's process builds the rows whole, chained and hashed (NewEntries.of_contents):
+    this process, which waits on the database, only writes them. Where the keys wait for the
+    end too (on PostgreSQL), the revisions stream through one COPY, which the database takes
+    in as it comes instead of this process waiting on it batch by batch."""
+    rows = source.batches(writer.new_entries().of_contents)  # a parser reads on meanwhile
     with indexes_made_at_end(writer.session) as keys_at_end:
-        chain = writer.new_entries()
-        rows = map(chain, batches)
         created = writer.stream(rows) if keys_at_end else writer.write_all(rows)
         writer.end_new_entries(created)
     return ImportSummary(created=created, revised=0, unchanged=0)

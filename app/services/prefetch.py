@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import ctypes
 import gc
+import io
 import multiprocessing
 import os
+import pickle
 import queue
 import signal
 import sys
@@ -23,6 +25,7 @@ from collections.abc import Callable, Generator, Iterator
 from itertools import islice
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
+from multiprocessing.reduction import ForkingPickler
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -250,7 +253,7 @@ def _send_all(produce: Callable[[], Iterator[object]], sending: Connection) -> N
     try:
         try:
             for item in produce():
-                sending.send(("item", item))
+                sending.send_bytes(_pickled_unshared(("item", item)))
         except Exception as exc:  # handed to the parent, which raises it
             try:
                 sending.send(("raise", exc))
@@ -260,3 +263,15 @@ def _send_all(produce: Callable[[], Iterator[object]], sending: Connection) -> N
         sending.send(("done", None))
     except (BrokenPipeError, EOFError):
         return  # the parent stopped reading: it failed, and nothing is left to do
+
+
+def _pickled_unshared(item: object) -> memoryview:
+    """``item`` pickled without a memo. An import's batch is thousands of tuples of strings,
+    and recording each in the memo (for objects met twice, which batches barely have) took
+    more than half of the child's pickling; an object within itself is refused (ValueError)
+    rather than pickled for ever. What the receiving end reads is a pickle as any other."""
+    buffer = io.BytesIO()
+    pickler = ForkingPickler(buffer, pickle.HIGHEST_PROTOCOL)
+    pickler.fast = True
+    pickler.dump(item)
+    return buffer.getbuffer()

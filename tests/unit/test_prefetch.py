@@ -66,6 +66,17 @@ def test_a_child_process_hands_its_error_back_whole() -> None:
 
 
 @needs_fork
+def test_items_cross_without_a_memo_and_one_holding_itself_is_an_error() -> None:
+    shared = ("2026-11-01 09:00:00", "by")
+    looped: list[object] = []
+    looped.append(looped)
+    stream = from_child(lambda: iter([[shared, shared], looped]))
+    assert next(stream) == [shared, shared]
+    with pytest.raises(ValueError, match="cyclic"):
+        next(stream)
+
+
+@needs_fork
 def test_an_error_that_cannot_be_pickled_still_arrives_with_its_text() -> None:
     class Local(Exception):  # a local class cannot be pickled
         pass

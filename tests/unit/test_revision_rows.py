@@ -47,6 +47,7 @@ def test_new_entries_made_of_prepared_batches_are_the_rows_of_their_texts(
     batch = [(f"R-{i}", content) for i, content in enumerate(contents)]
     rows = NewEntries(stamp, head, 7)(prepared(postgres, batch))
     assert rows == build(stamp, head, range(7, 7 + len(batch)), batch, ())
+    assert NewEntries(stamp, head, 7).of_contents(batch) == rows  # as an import's parser makes them
     previous, expected = head.hash, []
     for i, (ref, content) in enumerate(batch):
         seq = head.seq + 1 + i
