@@ -9,6 +9,11 @@ wide, so concurrent evaluations share it and the last one to finish ends it. On 
 server evaluations overlap without end, and the pause with them: so while it has lasted
 longer than ``LONGEST_PAUSE``, each evaluation that finishes collects once, so that the
 cycles the rest of the process makes (requests, sessions) are still freed.
+
+At most ``AT_ONCE`` evaluations run in a process at a time; others wait their turn. They
+share one interpreter lock, so more at once finish no sooner, but each holds megabytes
+while it runs: a serving process's memory followed how many happened to coincide, and
+grew through a soak as ever more did.
 """
 
 from __future__ import annotations
@@ -24,6 +29,10 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 LONGEST_PAUSE = 1.0  # seconds
+AT_ONCE = 2  # one computing while the other reads the database
+
+_turns = threading.BoundedSemaphore(AT_ONCE)
+_inside = threading.local()  # an evaluation within an evaluation takes no second turn
 
 _lock = threading.Lock()
 _pausing = 0
@@ -58,10 +67,17 @@ def collection_paused(function: Callable[P, R]) -> Callable[P, R]:
 
     @wraps(function)
     def paused(*args: P.args, **kwargs: P.kwargs) -> R:
+        outermost = not getattr(_inside, "depth", 0)
+        if outermost:
+            _turns.acquire()
+        _inside.depth = getattr(_inside, "depth", 0) + 1
         _enter()
         try:
             return function(*args, **kwargs)
         finally:
             _leave()
+            _inside.depth -= 1
+            if outermost:
+                _turns.release()
 
     return paused

@@ -28,6 +28,7 @@ from app.web.api import ledger as ledger_api
 from app.web.api import live as live_api
 from app.web.api import reconciliation as reconciliation_api
 from app.web.api import status as status_api
+from app.web.heap import keep_heap_small
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -154,4 +155,5 @@ def create_app(settings: Settings | None = None, *, freeze_startup_objects: bool
 
 def create_app_from_env() -> FastAPI:
     """For `uvicorn --factory app.web.app:create_app_from_env` and worker processes."""
+    keep_heap_small()
     return create_app(Settings(), freeze_startup_objects=True)

@@ -112,3 +112,49 @@ def test_a_pause_that_overlapping_evaluations_keep_up_still_collects(monkeypatch
     release.set()
     worker.join(5)
     assert gc.isenabled()
+
+
+def test_no_more_than_at_once_evaluations_run_together_and_the_rest_wait_their_turn() -> None:
+    running, most, lock = 0, 0, threading.Lock()
+    release = threading.Event()
+
+    @collection_paused
+    def evaluation() -> None:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        release.wait(5)
+        with lock:
+            running -= 1
+
+    workers = [threading.Thread(target=evaluation) for _ in range(collection.AT_ONCE + 3)]
+    for worker in workers:
+        worker.start()
+    time.sleep(0.2)
+    with lock:
+        assert running == collection.AT_ONCE
+    release.set()
+    for worker in workers:
+        worker.join(5)
+    assert most == collection.AT_ONCE
+    assert not any(worker.is_alive() for worker in workers)
+
+
+def test_an_evaluation_within_evaluations_takes_no_second_turn() -> None:
+    # Every turn is held by an outer evaluation; were the inner ones to ask for another,
+    # all of them would wait on each other for ever.
+    everyone_inside = threading.Barrier(collection.AT_ONCE, timeout=5)
+    results: list[bool] = []
+
+    @collection_paused
+    def outer() -> None:
+        everyone_inside.wait()
+        results.append(seen_inside())
+
+    workers = [threading.Thread(target=outer) for _ in range(collection.AT_ONCE)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(5)
+    assert results == [False] * collection.AT_ONCE
