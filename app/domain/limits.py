@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from threading import Lock
 
 from app.domain.agreement import Agreement, Limit, LimitKind, QuotaRule, RefSide, RuleKind
 from app.domain.errors import DomainError
@@ -39,13 +40,10 @@ class LimitResolver:
     def shared(cls, agreement: Agreement, declarations: Mapping[DeclarationKey, int]) -> LimitResolver:
         """The agreement's resolver for these declarations, kept on the agreement: limits
         read nothing else, so the statuses that follow a write to the ledger find them
-        resolved; new declarations make a new resolver."""
-        figures = frozenset(declarations.items())
-
-        def made(_: Agreement) -> LimitResolver:
-            return LimitResolver(agreement, dict(declarations))
-
-        return agreement.derived("limits", LimitResolver, made, lambda resolver: resolver.figures == figures)
+        resolved. A status and a findings list read the declarations of different years,
+        so the last few sets are kept side by side, not only the last."""
+        kept = agreement.derived("limits", _Resolvers, lambda _: _Resolvers(), lambda _: True)
+        return kept.for_declarations(agreement, declarations)
 
     def __init__(self, agreement: Agreement, declarations: Mapping[DeclarationKey, int]) -> None:
         self._agreement = agreement
@@ -160,3 +158,26 @@ class LimitResolver:
             else:
                 shared.append((ref.name, resolved.value))
         return tuple(shared), missing
+
+
+class _Resolvers:
+    """An agreement's resolvers for the ``KEPT`` declaration sets used last. With one, a
+    quota status and a findings list, one after the other, each threw away the other's
+    resolver, and every limit was resolved again for every request."""
+
+    KEPT = 8
+
+    def __init__(self) -> None:
+        self._by_figures: dict[frozenset[tuple[DeclarationKey, int]], LimitResolver] = {}
+        self._lock = Lock()
+
+    def for_declarations(self, agreement: Agreement, declarations: Mapping[DeclarationKey, int]) -> LimitResolver:
+        figures = frozenset(declarations.items())
+        with self._lock:
+            found = self._by_figures.pop(figures, None)
+            if found is None:
+                found = LimitResolver(agreement, dict(declarations))
+            self._by_figures[figures] = found  # put back last: the newest
+            if len(self._by_figures) > self.KEPT:
+                del self._by_figures[next(iter(self._by_figures))]
+        return found

@@ -7,10 +7,11 @@ from __future__ import annotations
 import datetime as dt
 
 from app.domain.engine import evaluate_rows
-from app.domain.limits import LimitResolver
+from app.domain.limits import LimitResolver, _Resolvers
 from tests.builders import shipped
 
 YEAR = dt.date(2025, 1, 1), dt.date(2025, 12, 31)
+KEPT = _Resolvers.KEPT
 
 
 def test_a_resolver_is_shared_for_the_same_declarations_and_made_anew_for_others() -> None:
@@ -20,6 +21,24 @@ def test_a_resolver_is_shared_for_the_same_declarations_and_made_anew_for_others
     revised = LimitResolver.shared(agreement, {("PL", 2025, "units"): 121})
     assert revised is not first
     assert LimitResolver.shared(shipped()["cfe"], {("PL", 2025, "units"): 121}) is not revised
+
+
+def test_resolvers_for_alternating_declaration_sets_are_both_kept() -> None:
+    # A quota status and a findings list read the declarations of different years.
+    agreement = shipped()["by-pl-2004"]
+    status, findings = {("PL", 2024, "units"): 120, ("PL", 2025, "units"): 120}, {("PL", 2025, "units"): 120}
+    first = LimitResolver.shared(agreement, status), LimitResolver.shared(agreement, findings)
+    for _ in range(3):
+        assert (LimitResolver.shared(agreement, status), LimitResolver.shared(agreement, findings)) == first
+
+
+def test_only_the_last_sets_used_are_kept() -> None:
+    agreement = shipped()["by-lt-2001"]
+    sets = [{("LT", 2025, "units"): units} for units in range(KEPT + 1)]
+    made = [LimitResolver.shared(agreement, figures) for figures in sets]
+    assert LimitResolver.shared(agreement, sets[-1]) is made[-1]
+    assert LimitResolver.shared(agreement, sets[1]) is made[1]
+    assert LimitResolver.shared(agreement, sets[0]) is not made[0]  # the oldest went
 
 
 def test_a_revised_declaration_gives_the_limit_it_makes_though_the_last_status_was_shared() -> None:
