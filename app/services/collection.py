@@ -67,10 +67,11 @@ def collection_paused(function: Callable[P, R]) -> Callable[P, R]:
 
     @wraps(function)
     def paused(*args: P.args, **kwargs: P.kwargs) -> R:
-        outermost = not getattr(_inside, "depth", 0)
+        depth = getattr(_inside, "depth", 0)
+        outermost = depth == 0
         if outermost:
             _turns.acquire()
-        _inside.depth = getattr(_inside, "depth", 0) + 1
+        _inside.depth = depth + 1
         _enter()
         try:
             return function(*args, **kwargs)

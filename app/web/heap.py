@@ -2,18 +2,16 @@
 
 A quota status or a findings list allocates megabytes for a moment and frees them. With
 glibc, each of the threads serving requests draws on a malloc arena of its own (up to
-eight per core), and memory freed into an arena stays with the process. Its resident
-size then follows the largest set of requests that ever ran at once, and grew by a
-quarter in a ten-minute soak while what it held alive stayed flat. Two arenas, and
-freed pages handed back every few seconds, keep it near what is in use. Elsewhere than
-glibc nothing is changed.
+eight per core), and memory freed into an arena stays with the process. Two arenas, and
+freed pages handed back every few seconds, halved what glibc held free in a served
+worker (docs/benchmarks.md, the fifth round). Elsewhere than glibc nothing is changed.
 """
 
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import threading
+import time
 from typing import Any
 
 M_ARENA_MAX = -8  # glibc's mallopt parameter
@@ -24,9 +22,9 @@ _started = threading.Event()
 
 
 def _glibc() -> Any | None:
-    name = ctypes.util.find_library("c")
+    # The process's own symbols: no find_library, which runs ldconfig at every start.
     try:
-        libc = ctypes.CDLL(name or "libc.so.6")
+        libc = ctypes.CDLL(None)
     except OSError:
         return None
     return libc if hasattr(libc, "malloc_trim") and hasattr(libc, "mallopt") else None
@@ -47,6 +45,6 @@ def keep_heap_small() -> bool:
 
 
 def _trim(libc: Any) -> None:
-    stop = threading.Event()
-    while not stop.wait(TRIM_EVERY):
+    while True:
+        time.sleep(TRIM_EVERY)
         libc.malloc_trim(0)
